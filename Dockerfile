@@ -1,0 +1,78 @@
+# syntax=docker/dockerfile:1
+#
+# auth-service container image.
+#
+#   docker build -t auth-service .
+#   docker run --init -p 8000:8000 --env-file .env auth-service
+#   docker run --rm --env-file .env auth-service node dist/db/migrate.js up
+#
+# Three stages: `build` compiles TypeScript with every dependency, `deps` installs the
+# production dependencies alone, and `runtime` copies just dist/, templates/ and those
+# node_modules onto a slim Node LTS image that runs as an unprivileged user.
+
+# Node 24 is a long-term-support line; commander (used by the CLI) needs Node >= 22.12.
+# Bump the pin deliberately (and rebuild) rather than following a moving tag.
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
+
+# ---------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# The lockfile belongs to an npm workspace: client-sdk/package.json must sit beside it for
+# `npm ci` to accept the lockfile; --workspaces=false keeps the SDK's own tooling out.
+COPY package.json package-lock.json .npmrc ./
+COPY client-sdk/package.json client-sdk/
+# --ignore-scripts: nothing the build needs runs an install script, and it keeps
+# third-party postinstall hooks (telemetry, binary downloads) out of the image build.
+RUN npm ci --workspaces=false --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY server server
+COPY db db
+RUN npm run build
+
+# ---------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY client-sdk/package.json client-sdk/
+RUN npm ci --omit=dev --workspaces=false --ignore-scripts --no-audit --no-fund \
+    && npm cache clean --force
+
+# ---------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+LABEL org.opencontainers.image.title="auth-service" \
+      org.opencontainers.image.description="Email-based authentication service (JWT, sessions, tRPC and REST)" \
+      org.opencontainers.image.licenses="MIT"
+
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8000 \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
+
+WORKDIR /app
+# Application files stay owned by root and read-only to the service user: a compromised
+# process cannot rewrite its own code. package.json is needed at run time ("type": "module").
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# Email templates are read relative to the working directory.
+COPY templates ./templates
+# The one writable place in /app, for the compose stack's generated SECRET_KEY (a named
+# volume mounted here inherits this ownership). Nothing else is written at run time.
+RUN mkdir .data && chown 1000:1000 .data
+
+# The `node` user of the official image (uid/gid 1000). Numeric, so Kubernetes can verify
+# runAsNonRoot without resolving the name.
+USER 1000:1000
+
+EXPOSE 8000
+
+# No curl in the slim image: Node's own fetch probes the health endpoint (PostgreSQL and
+# Redis reachable => 200, otherwise 503).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/health/', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# Exec form: node is PID 1 and receives SIGTERM directly; the service drains in-flight
+# requests (SHUTDOWN_TIMEOUT_SECONDS) and exits 0. Run with `--init` (compose: `init: true`)
+# to also have zombies reaped and Ctrl+C forwarded.
+# Migrations: set MIGRATE_ON_START=true, or run `node dist/db/migrate.js up` once per release.
+CMD ["node", "dist/server/index.js"]

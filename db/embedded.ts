@@ -1,0 +1,47 @@
+/**
+ * Zero-setup PostgreSQL: PGlite (PostgreSQL compiled to WebAssembly) served over its socket
+ * adapter, so `pg` and Sequelize talk to it exactly as to a real server. Development only;
+ * the configuration refuses it in production.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { citext } from '@electric-sql/pglite/contrib/citext';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export interface EmbeddedPostgres {
+  url: string;
+  /** Where the data lives, or "memory" for a throwaway instance. */
+  location: string;
+  stop(): Promise<void>;
+}
+
+// PGlite runs one query at a time; the socket server queues the rest. A handful of
+// connections lets migrations, the app and health checks overlap without waiting on each other.
+const MAX_CONNECTIONS = 8;
+
+export async function startEmbeddedPostgres(dataDir: string | 'memory'): Promise<EmbeddedPostgres> {
+  let location = 'memory';
+  if (dataDir !== 'memory') {
+    location = resolve(dataDir, 'pglite');
+    mkdirSync(location, { recursive: true });
+  }
+  const database = await PGlite.create(dataDir === 'memory' ? undefined : location, {
+    extensions: { citext },
+  });
+  const server = new PGLiteSocketServer({
+    db: database,
+    host: '127.0.0.1',
+    port: 0,
+    maxConnections: MAX_CONNECTIONS,
+  });
+  await server.start();
+  return {
+    url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    location,
+    async stop() {
+      await server.stop();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import {
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
+} from 'sequelize';
+
+export class ActivityLog extends Model<
+  InferAttributes<ActivityLog>,
+  InferCreationAttributes<ActivityLog>
+> {
+  /** BIGINT identity; returned by pg as a string. */
+  declare id: CreationOptional<string>;
+  declare userId: string;
+  declare action: string;
+  declare ipAddress: string | null;
+  declare userAgent: string | null;
+  declare metadata: CreationOptional<Record<string, unknown>>;
+  declare createdAt: CreationOptional<Date>;
+}
+
+export function initActivityLog(sequelize: Sequelize) {
+  ActivityLog.init(
+    {
+      id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+      userId: { type: DataTypes.UUID, allowNull: false },
+      action: { type: DataTypes.STRING(64), allowNull: false },
+      ipAddress: { type: DataTypes.INET, allowNull: true },
+      userAgent: { type: DataTypes.TEXT, allowNull: true },
+      metadata: { type: DataTypes.JSONB, allowNull: false, defaultValue: {} },
+      createdAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'activity_logs', modelName: 'ActivityLog', updatedAt: false },
+  );
+  return ActivityLog;
+}

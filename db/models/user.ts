@@ -1,0 +1,45 @@
+import {
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
+} from 'sequelize';
+
+export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
+  declare id: CreationOptional<string>;
+  /** citext: unique and compared without regard to letter case. Stored lower-cased. */
+  declare email: string;
+  declare fullName: string;
+  declare passwordHash: string;
+  declare isActive: CreationOptional<boolean>;
+  declare isStaff: CreationOptional<boolean>;
+  declare isSuperuser: CreationOptional<boolean>;
+  declare isVerified: CreationOptional<boolean>;
+  declare lastLogin: CreationOptional<Date | null>;
+  declare lastLoginIp: CreationOptional<string | null>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export function initUser(sequelize: Sequelize) {
+  User.init(
+    {
+      id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
+      email: { type: DataTypes.CITEXT, allowNull: false, unique: true },
+      fullName: { type: DataTypes.STRING(255), allowNull: false },
+      passwordHash: { type: DataTypes.TEXT, allowNull: false },
+      isActive: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: true },
+      isStaff: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      isSuperuser: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      isVerified: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      lastLogin: { type: DataTypes.DATE, allowNull: true },
+      lastLoginIp: { type: DataTypes.INET, allowNull: true },
+      createdAt: DataTypes.DATE,
+      updatedAt: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'users', modelName: 'User' },
+  );
+  return User;
+}

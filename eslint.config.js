@@ -1,0 +1,106 @@
+// @ts-check
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+/** Imports flow one way: routers → services → repositories → db, with lib/ beside the services. */
+const restrict = (patterns) => ({
+  'no-restricted-imports': [
+    'error',
+    { patterns: patterns.map(([group, message]) => ({ group, message })) },
+  ],
+});
+
+export default tseslint.config(
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'coverage/**',
+      'client-sdk/dist/**',
+      '.data/**',
+      'bench-results/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  // Later blocks override earlier ones for the same rule, so the general rule comes first.
+  {
+    files: ['server/**/*.ts'],
+    ignores: ['server/app.ts', 'server/routers/**', 'server/http/openapi.ts'],
+    rules: restrict([
+      [['**/routers/**'], 'Only app.ts, the OpenAPI generator, tests and the SDK import routers.'],
+    ]),
+  },
+  {
+    files: ['server/services/**/*.ts'],
+    rules: restrict([
+      [
+        ['koa', '@koa/*', 'koa-*', '@trpc/*', '**/routers/**', '**/trpc/**', '**/http/**'],
+        'Services are framework-free: no Koa, tRPC, routers or HTTP.',
+      ],
+      [['sequelize', '**/db/**'], 'Services reach the database only through repositories.'],
+    ]),
+  },
+  {
+    files: ['server/routers/**/*.ts'],
+    rules: restrict([
+      [
+        ['**/repositories/**', '**/db/**', 'sequelize', 'redis'],
+        'Routers call services; they never touch repositories or the database.',
+      ],
+    ]),
+  },
+  {
+    files: [
+      'server/repositories/**/*.ts',
+      'server/lib/**/*.ts',
+      'server/schemas/**/*.ts',
+      'db/**/*.ts',
+    ],
+    ignores: ['db/migrate.ts'],
+    rules: restrict([
+      [
+        ['**/services/**', '**/routers/**', '**/trpc/**', '**/http/**', 'koa', '@trpc/*'],
+        'Lower layers never import upper ones.',
+      ],
+    ]),
+  },
+  {
+    files: ['server/schemas/**/*.ts'],
+    rules: restrict([
+      [
+        ['sequelize', 'redis', 'koa', '**/lib/**', '**/repositories/**'],
+        'Schemas import zod only.',
+      ],
+    ]),
+  },
+  {
+    files: ['client-sdk/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/server/**'],
+              allowTypeImports: true,
+              message: 'The SDK imports only types from the server.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

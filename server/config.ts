@@ -1,0 +1,305 @@
+/**
+ * The only module that reads environment variable names.
+ *
+ * Names follow the original Django service (SECRET_KEY, DB_*, EMAIL_*, ...) so its users can
+ * reuse their `.env`. Everything is validated once, at start-up, by one zod schema; a bad value
+ * stops the process with a single line naming the variable (see `ConfigError`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', 'True', 'False'])
+  .transform((value) => ['true', '1', 'yes', 'on', 'True'].includes(value));
+
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ error: 'expected a whole number' })
+    .int({ error: 'expected a whole number' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+
+const url = (protocols: RegExp, hint: string) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.test(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `expected a ${hint} URL`);
+
+/** TRUST_PROXY is a hop count ("1") or a list of trusted proxy addresses/CIDRs. */
+const trustProxy = z.string().transform((value, context) => {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed === 'false' || trimmed === '0') return 0;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const list = trimmed
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  const cidr = /^[0-9a-fA-F:.]+(\/\d{1,3})?$|^(loopback|linklocal|uniquelocal)$/;
+  const bad = list.find((item) => !cidr.test(item));
+  if (bad) {
+    context.addIssue({ code: 'custom', message: `"${bad}" is neither a hop count nor an IP/CIDR` });
+    return z.NEVER;
+  }
+  return list;
+});
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  SECRET_KEY: z.string().optional(),
+  DEBUG: booleanFromEnv.optional(),
+  ALLOWED_HOSTS: commaList.default(['*']),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: integer(0, 65535).default(8000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  CORS_ALLOWED_ORIGINS: commaList.default([]),
+  TRUST_PROXY: trustProxy.default(0),
+  BODY_LIMIT_BYTES: integer(1024).default(1024 * 1024),
+  SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default(10),
+
+  DATABASE_URL: url(/^postgres(ql)?:$/, 'postgres://').optional(),
+  DB_NAME: z.string().min(1).optional(),
+  DB_USER: z.string().min(1).optional(),
+  DB_PASSWORD: z.string().optional(),
+  DB_HOST: z.string().min(1).optional(),
+  DB_PORT: integer(1, 65535).optional(),
+  DB_POOL_MAX: integer(1, 500).default(10),
+  DB_POOL_MIN: integer(0, 500).default(0),
+  DB_SSL: booleanFromEnv.default(false),
+  EMBEDDED_DATA_DIR: z.string().min(1).default('.data'),
+  MIGRATE_ON_START: booleanFromEnv.optional(),
+
+  REDIS_URL: url(/^rediss?:$/, 'redis://').optional(),
+  REDIS_KEY_PREFIX: z.string().default('auth:'),
+  REDIS_COMMAND_TIMEOUT_MS: integer(10, 60_000).default(1000),
+
+  JWT_ACCESS_TOKEN_LIFETIME: integer(1, 24 * 60).default(15),
+  JWT_REFRESH_TOKEN_LIFETIME: integer(1, 365).default(7),
+  JWT_ISSUER: z.string().min(1).default('auth-service'),
+  JWT_AUDIENCE: z.string().min(1).default('auth-service'),
+  REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
+
+  PASSWORD_MIN_LENGTH: integer(8, 128).default(8),
+  PASSWORD_RESET_TIMEOUT: integer(60, 7 * 24 * 3600).default(3600),
+  SCRYPT_LOG_N: integer(10, 22).default(16),
+  SCRYPT_R: integer(1, 32).default(8),
+  SCRYPT_P: integer(1, 16).default(2),
+  HASH_CONCURRENCY: integer(1, 64).default(availableParallelism()),
+  HASH_QUEUE_LIMIT: integer(0, 100_000).default(256),
+
+  EMAIL_HOST: z.string().min(1).optional(),
+  EMAIL_PORT: integer(1, 65535).default(587),
+  EMAIL_HOST_USER: z.string().optional(),
+  EMAIL_HOST_PASSWORD: z.string().optional(),
+  EMAIL_USE_TLS: booleanFromEnv.default(true),
+  DEFAULT_FROM_EMAIL: z.string().min(3).default('Auth Service <noreply@example.com>'),
+  FRONTEND_URL: url(/^https?:$/, 'http(s)://').default('http://localhost:3000'),
+  APP_NAME: z.string().min(1).default('Auth Service'),
+  SUPPORT_EMAIL: z.email({ error: 'expected an email address' }).default('support@example.com'),
+});
+
+type Environment = z.infer<typeof environmentSchema>;
+
+export type DatabaseConfig =
+  | { kind: 'external'; url: string; ssl: boolean; poolMax: number; poolMin: number }
+  | { kind: 'embedded'; dataDir: string; poolMax: number; poolMin: number };
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  debug: boolean;
+  secretKey: string;
+  /** True when SECRET_KEY was absent and a random per-process key is used (development only). */
+  secretKeyIsEphemeral: boolean;
+  http: {
+    host: string;
+    port: number;
+    allowedHosts: string[];
+    corsAllowedOrigins: string[];
+    trustProxy: number | string[];
+    bodyLimitBytes: number;
+    shutdownTimeoutMs: number;
+  };
+  logLevel: string;
+  database: DatabaseConfig;
+  migrateOnStart: boolean;
+  redis: { url: string; keyPrefix: string; commandTimeoutMs: number } | null;
+  jwt: {
+    accessTokenLifetimeSeconds: number;
+    refreshTokenLifetimeSeconds: number;
+    issuer: string;
+    audience: string;
+    refreshReuseGraceSeconds: number;
+  };
+  passwords: {
+    minLength: number;
+    resetTimeoutSeconds: number;
+    scrypt: { logN: number; r: number; p: number };
+    hashConcurrency: number;
+    hashQueueLimit: number;
+  };
+  email: {
+    host: string | undefined;
+    port: number;
+    user: string | undefined;
+    password: string | undefined;
+    useTls: boolean;
+    defaultFrom: string;
+  };
+  frontendUrl: string;
+  appName: string;
+  supportEmail: string;
+}
+
+const MIN_SECRET_BYTES = 32;
+const PLACEHOLDER_SECRET =
+  /change[-_ ]?me|changeme|insecure|placeholder|example|your[-_ ]?secret|secret[-_ ]?key|^secret$|django|dev[-_]?key|^test/i;
+
+/** Why a SECRET_KEY is unfit for production, or null when it is fine. */
+export function weakSecretReason(secret: string | undefined): string | null {
+  if (!secret) return 'is required in production';
+  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES)
+    return `must be at least ${MIN_SECRET_BYTES} bytes in production`;
+  if (PLACEHOLDER_SECRET.test(secret)) return 'looks like a default or placeholder value';
+  if (new Set(secret).size < 10) return 'has too little variety to be a random key';
+  return null;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, source: Record<string, string | undefined>) {
+  const name = String(issue.path[0] ?? 'environment');
+  const value = source[name];
+  const shown = value === undefined || /SECRET|PASSWORD/.test(name) ? '' : ` (got "${value}")`;
+  return `${name}: ${issue.message}${shown}`;
+}
+
+function databaseFrom(environment: Environment): DatabaseConfig {
+  const pool = { poolMax: environment.DB_POOL_MAX, poolMin: environment.DB_POOL_MIN };
+  if (environment.DATABASE_URL) {
+    return { kind: 'external', url: environment.DATABASE_URL, ssl: environment.DB_SSL, ...pool };
+  }
+  if (environment.DB_NAME || environment.DB_HOST) {
+    const user = encodeURIComponent(environment.DB_USER ?? 'postgres');
+    const password = environment.DB_PASSWORD
+      ? `:${encodeURIComponent(environment.DB_PASSWORD)}`
+      : '';
+    const host = environment.DB_HOST ?? '127.0.0.1';
+    const port = environment.DB_PORT ?? 5432;
+    const name = encodeURIComponent(environment.DB_NAME ?? 'auth_service');
+    const url = `postgres://${user}${password}@${host}:${port}/${name}`;
+    return { kind: 'external', url, ssl: environment.DB_SSL, ...pool };
+  }
+  return { kind: 'embedded', dataDir: environment.EMBEDDED_DATA_DIR, ...pool };
+}
+
+/** Reads `.env` (when present) beneath the process environment, which always wins. */
+export function readEnvironment(
+  processEnv: NodeJS.ProcessEnv = process.env,
+  dotenvPath = '.env',
+): Record<string, string | undefined> {
+  const fromFile = existsSync(dotenvPath) ? parseDotenv(readFileSync(dotenvPath)) : {};
+  const merged: Record<string, string | undefined> = { ...fromFile, ...processEnv };
+  // An empty assignment (`EMAIL_HOST=`) means "not set", as it did for the original service.
+  for (const [key, value] of Object.entries(merged)) if (value === '') delete merged[key];
+  return merged;
+}
+
+export function loadConfig(source: Record<string, string | undefined> = readEnvironment()): Config {
+  const parsed = environmentSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `Invalid configuration: ${describeIssue(parsed.error.issues[0]!, source)}`,
+    );
+  }
+  const environment = parsed.data;
+  const production = environment.NODE_ENV === 'production';
+
+  if (production) {
+    const reason = weakSecretReason(environment.SECRET_KEY);
+    if (reason) throw new ConfigError(`Invalid configuration: SECRET_KEY ${reason}`);
+  }
+  const database = databaseFrom(environment);
+  if (production && database.kind === 'embedded') {
+    throw new ConfigError(
+      'Invalid configuration: DATABASE_URL (or DB_NAME/DB_HOST) is required in production; the embedded database is for development only',
+    );
+  }
+  if (production && !environment.REDIS_URL) {
+    throw new ConfigError('Invalid configuration: REDIS_URL is required in production');
+  }
+  if (environment.DB_POOL_MIN > environment.DB_POOL_MAX) {
+    throw new ConfigError('Invalid configuration: DB_POOL_MIN must not exceed DB_POOL_MAX');
+  }
+
+  const secretKeyIsEphemeral = !environment.SECRET_KEY;
+  const debug = environment.DEBUG ?? environment.NODE_ENV === 'development';
+  return {
+    env: environment.NODE_ENV,
+    debug,
+    secretKey: environment.SECRET_KEY ?? randomDevelopmentSecret(),
+    secretKeyIsEphemeral,
+    http: {
+      host: environment.HOST,
+      port: environment.PORT,
+      allowedHosts: environment.ALLOWED_HOSTS,
+      corsAllowedOrigins: environment.CORS_ALLOWED_ORIGINS,
+      trustProxy: environment.TRUST_PROXY,
+      bodyLimitBytes: environment.BODY_LIMIT_BYTES,
+      shutdownTimeoutMs: environment.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    },
+    logLevel: environment.LOG_LEVEL ?? (environment.NODE_ENV === 'test' ? 'silent' : 'info'),
+    database,
+    migrateOnStart: environment.MIGRATE_ON_START ?? database.kind === 'embedded',
+    redis: environment.REDIS_URL
+      ? {
+          url: environment.REDIS_URL,
+          keyPrefix: environment.REDIS_KEY_PREFIX,
+          commandTimeoutMs: environment.REDIS_COMMAND_TIMEOUT_MS,
+        }
+      : null,
+    jwt: {
+      accessTokenLifetimeSeconds: environment.JWT_ACCESS_TOKEN_LIFETIME * 60,
+      refreshTokenLifetimeSeconds: environment.JWT_REFRESH_TOKEN_LIFETIME * 24 * 3600,
+      issuer: environment.JWT_ISSUER,
+      audience: environment.JWT_AUDIENCE,
+      refreshReuseGraceSeconds: environment.REFRESH_REUSE_GRACE_SECONDS,
+    },
+    passwords: {
+      minLength: environment.PASSWORD_MIN_LENGTH,
+      resetTimeoutSeconds: environment.PASSWORD_RESET_TIMEOUT,
+      scrypt: { logN: environment.SCRYPT_LOG_N, r: environment.SCRYPT_R, p: environment.SCRYPT_P },
+      hashConcurrency: environment.HASH_CONCURRENCY,
+      hashQueueLimit: environment.HASH_QUEUE_LIMIT,
+    },
+    email: {
+      host: environment.EMAIL_HOST,
+      port: environment.EMAIL_PORT,
+      user: environment.EMAIL_HOST_USER,
+      password: environment.EMAIL_HOST_PASSWORD,
+      useTls: environment.EMAIL_USE_TLS,
+      defaultFrom: environment.DEFAULT_FROM_EMAIL,
+    },
+    frontendUrl: environment.FRONTEND_URL.replace(/\/+$/, ''),
+    appName: environment.APP_NAME,
+    supportEmail: environment.SUPPORT_EMAIL,
+  };
+}
+
+function randomDevelopmentSecret(): string {
+  // Outside production a missing key is replaced by a random one: tokens then last only as long
+  // as the process, which the start banner says.
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
+}

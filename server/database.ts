@@ -1,0 +1,39 @@
+import { connectDatabase, type Database } from '../db/connection.js';
+import { startEmbeddedPostgres } from '../db/embedded.js';
+import type { Config } from './config.js';
+
+export interface OpenedDatabase extends Database {
+  /** For the start banner: where the data lives, never with a password. */
+  description: string;
+}
+
+/** The configured PostgreSQL, or the embedded one when none is configured. */
+export async function openDatabase(config: Pick<Config, 'database'>): Promise<OpenedDatabase> {
+  const settings = config.database;
+  if (settings.kind === 'external') {
+    const database = connectDatabase(settings);
+    return { ...database, description: `PostgreSQL at ${redactUrl(settings.url)}` };
+  }
+  const embedded = await startEmbeddedPostgres(settings.dataDir);
+  // One connection: PGlite executes one statement at a time anyway, and a single connection
+  // keeps transactions from interleaving on the shared engine.
+  const database = connectDatabase({ url: embedded.url, poolMax: 1, poolMin: 0 });
+  return {
+    ...database,
+    description: `embedded PostgreSQL (PGlite, data in ${embedded.location})`,
+    async close() {
+      await database.close();
+      await embedded.stop();
+    },
+  };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

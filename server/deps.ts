@@ -1,0 +1,119 @@
+/**
+ * The composition root: the one place that builds infrastructure and services. Tests pass
+ * overrides here (a recording mailer, a fixed clock, a cheap hash cost, a shared database).
+ */
+import type { Config } from './config.js';
+import { openDatabase, type OpenedDatabase } from './database.js';
+import { MemoryKeyValueStore, type KeyValueStore } from './lib/cache.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { JwtCodec } from './lib/jwt.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { ConsoleMailer } from './lib/mailer/console-mailer.js';
+import type { Mailer } from './lib/mailer/types.js';
+import { ScryptPasswordHasher, type PasswordHasher } from './lib/password-hasher.js';
+import { RedisKeyValueStore } from './lib/redis-store.js';
+import type { HealthCheck } from './http/health.js';
+import { createRepositories } from './repositories/index.js';
+import { createServices, type Services } from './services/index.js';
+
+export interface Dependencies {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  database: OpenedDatabase;
+  cache: KeyValueStore;
+  hasher: PasswordHasher;
+  jwt: JwtCodec;
+  mailer: Mailer;
+  services: Services;
+  healthChecks: Record<string, HealthCheck>;
+  /** Releases what this builder opened (never what an override brought in). */
+  close(): Promise<void>;
+}
+
+export interface DependencyOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  database?: OpenedDatabase;
+  cache?: KeyValueStore;
+  hasher?: PasswordHasher;
+  mailer?: Mailer;
+}
+
+const REDIS_CONNECT_WAIT_MS = 3000;
+
+async function openCache(config: Config, logger: Logger): Promise<KeyValueStore> {
+  if (!config.redis) return new MemoryKeyValueStore();
+  const store = new RedisKeyValueStore({ ...config.redis, logger });
+  // Not reachable yet is not fatal: health reports it and the client keeps reconnecting.
+  if (!(await store.connect(REDIS_CONNECT_WAIT_MS)))
+    logger.warn('redis not reachable at start; retrying in the background');
+  return store;
+}
+
+export async function buildDependencies(
+  config: Config,
+  overrides: DependencyOverrides = {},
+): Promise<Dependencies> {
+  const logger =
+    overrides.logger ??
+    createLogger({ level: config.logLevel, pretty: config.env === 'development' });
+  const clock = overrides.clock ?? systemClock;
+  const database = overrides.database ?? (await openDatabase(config));
+  const cache = overrides.cache ?? (await openCache(config, logger));
+  const hasher =
+    overrides.hasher ??
+    new ScryptPasswordHasher(config.passwords.scrypt, {
+      concurrency: config.passwords.hashConcurrency,
+      queueLimit: config.passwords.hashQueueLimit,
+    });
+  const jwt = new JwtCodec({
+    secretKey: config.secretKey,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    clock,
+  });
+  const mailer = overrides.mailer ?? new ConsoleMailer();
+  const repositories = createRepositories(database);
+
+  const services = createServices({
+    repositories,
+    cache,
+    clock,
+    hasher,
+    jwt,
+    mailer,
+    logger,
+    settings: {
+      secretKey: config.secretKey,
+      accessTokenLifetimeSeconds: config.jwt.accessTokenLifetimeSeconds,
+      refreshTokenLifetimeSeconds: config.jwt.refreshTokenLifetimeSeconds,
+      refreshReuseGraceSeconds: config.jwt.refreshReuseGraceSeconds,
+      passwordMinLength: config.passwords.minLength,
+      passwordResetTimeoutSeconds: config.passwords.resetTimeoutSeconds,
+      frontendUrl: config.frontendUrl,
+    },
+  });
+
+  return {
+    config,
+    logger,
+    clock,
+    database,
+    cache,
+    hasher,
+    jwt,
+    mailer,
+    services,
+    healthChecks: {
+      database: async () => {
+        await database.sequelize.query('SELECT 1');
+      },
+      cache: () => cache.ping(),
+    },
+    async close() {
+      if (!overrides.cache) await cache.close();
+      if (!overrides.database) await database.close();
+    },
+  };
+}

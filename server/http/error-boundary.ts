@@ -1,0 +1,56 @@
+import type { Context, Next } from 'koa';
+import { AppError, type ErrorCode } from '../errors.js';
+import type { Logger } from '../lib/logger.js';
+import { toAppError, toWireError } from '../trpc/error-mapping.js';
+
+const CODE_BY_HTTP_STATUS: Record<number, ErrorCode> = {
+  400: 'VALIDATION_ERROR',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** Errors from Koa's own layers (body parsing, routing) carry a status and an `expose` flag. */
+function fromHttpError(error: unknown): AppError | null {
+  const status = (error as { status?: number; expose?: boolean } | null)?.status;
+  const code = status ? CODE_BY_HTTP_STATUS[status] : undefined;
+  if (!code) return null;
+  if (status === 400) {
+    // Malformed JSON: say so, without echoing the body back.
+    return new AppError('VALIDATION_ERROR', {
+      detail: 'JSON parse error: the request body is not valid JSON.',
+      fieldErrors: { non_field_errors: ['JSON parse error: the request body is not valid JSON.'] },
+    });
+  }
+  return new AppError(code);
+}
+
+/** Every error leaves as the contract's envelope; 5xx are logged with the request id, never sent. */
+export function errorBoundary(logger: Logger) {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
+        throw new AppError('NOT_FOUND');
+      }
+    } catch (error) {
+      const appError =
+        error instanceof AppError ? error : (fromHttpError(error) ?? toAppError(error));
+      const wire = toWireError(appError);
+      if (wire.status >= 500) {
+        logger.error(
+          {
+            err: appError.cause ?? appError,
+            requestId: ctx.state.request?.requestId,
+            path: ctx.path,
+          },
+          'request failed',
+        );
+      }
+      ctx.status = wire.status;
+      ctx.set(wire.headers);
+      ctx.body = wire.body;
+    }
+  };
+}

@@ -1,0 +1,39 @@
+import type { AnyTRPCRouter } from '@trpc/server';
+import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
+import type { Context as KoaContext, Next } from 'koa';
+import type { Logger } from '../lib/logger.js';
+import type { Context } from '../trpc/context.js';
+import { toAppError } from '../trpc/error-mapping.js';
+
+/** tRPC's own node-http handler under `prefix`; it writes the response itself. */
+export function trpcHandler(options: {
+  router: AnyTRPCRouter;
+  prefix: string;
+  maxBodySize: number;
+  logger: Logger;
+  createContext: (ctx: KoaContext) => Context;
+}) {
+  const { prefix } = options;
+  return async (ctx: KoaContext, next: Next) => {
+    if (!ctx.path.startsWith(`${prefix}/`)) return next();
+    // Koa starts every response at 404; tRPC sets its own status and writes the body itself.
+    ctx.status = 200;
+    ctx.respond = false;
+    await nodeHTTPRequestHandler({
+      router: options.router,
+      req: ctx.req,
+      res: ctx.res,
+      path: ctx.path.slice(prefix.length + 1),
+      maxBodySize: options.maxBodySize,
+      createContext: () => options.createContext(ctx),
+      onError: ({ error, path }) => {
+        if (toAppError(error).code === 'INTERNAL_ERROR') {
+          options.logger.error(
+            { err: error.cause ?? error, path, requestId: ctx.state.request.requestId },
+            'trpc call failed',
+          );
+        }
+      },
+    });
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The process: load config, build dependencies, migrate when asked, listen, and on SIGTERM or
+ * SIGINT stop accepting, let in-flight requests finish (bounded), then close pools and exit 0.
+ */
+import { createServer, type Server } from 'node:http';
+import { createMigrator } from '../db/migrate.js';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { buildDependencies } from './deps.js';
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, timeoutMs);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    // Idle keep-alive connections would hold close() open; busy ones finish their request first.
+    server.closeIdleConnections();
+  });
+}
+
+async function main() {
+  const config = loadConfigOrExit();
+  // scrypt runs on libuv's pool; give it room beyond the hashing slots so file, DNS and other
+  // crypto work never queue behind a flood of logins. Must be set before the pool starts.
+  process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, config.passwords.hashConcurrency + 4));
+
+  const deps = await buildDependencies(config);
+  const { logger } = deps;
+  if (config.migrateOnStart) {
+    await createMigrator(deps.database.sequelize, (line) => logger.info(line)).up();
+  }
+  if (config.secretKeyIsEphemeral) {
+    logger.warn(
+      'SECRET_KEY is not set: using a random key, so tokens stop working when the process restarts',
+    );
+  }
+  void deps.hasher.verifyDummy('warm-up').catch(() => undefined);
+
+  const app = createApp(deps);
+  const server = createServer(app.callback());
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, config.http.host, resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  logger.info(
+    {
+      database: deps.database.description,
+      cache: deps.cache.kind === 'redis' ? 'Redis' : 'in-process store (no REDIS_URL)',
+      url: `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${port}`,
+      env: config.env,
+    },
+    `auth-service listening on ${config.http.host}:${port}`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    await closeServer(server, config.http.shutdownTimeoutMs);
+    await deps.close();
+    logger.info('shutdown complete');
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`auth-service failed to start: ${error.message}\n`);
+  process.exit(1);
+});

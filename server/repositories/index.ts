@@ -1,0 +1,18 @@
+import type { Database } from '../../db/connection.js';
+import { createActivityRepository } from './activity.js';
+import { createSessionRepository } from './sessions.js';
+import { transactionRunner } from './transaction.js';
+import { createUserRepository } from './users.js';
+
+export function createRepositories(database: Database) {
+  return {
+    users: createUserRepository(database.models),
+    sessions: createSessionRepository(database.sequelize, database.models),
+    activity: createActivityRepository(database.models),
+    transaction: transactionRunner(database.sequelize),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;
+export type { DbTransaction } from './transaction.js';
+export type * from './types.js';

@@ -1,0 +1,114 @@
+import { router, publicProcedure, authedProcedure } from '../trpc/init.js';
+import { messageOutput } from '../schemas/common.js';
+import {
+  authResult,
+  changePasswordInput,
+  changePasswordResult,
+  forgotPasswordInput,
+  loginInput,
+  logoutInput,
+  refreshInput,
+  registerInput,
+  resetPasswordInput,
+  tokenPair,
+} from '../schemas/auth.js';
+
+const tags = ['auth'];
+
+export const authRouter = router({
+  register: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/register/',
+        summary: 'Create an account',
+        tags,
+        successStatus: 201,
+      },
+    })
+    .input(registerInput)
+    .output(authResult)
+    .mutation(({ ctx, input }) => ctx.services.auth.register(input, ctx.request)),
+
+  login: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/login/',
+        summary: 'Log in with email and password',
+        tags,
+      },
+    })
+    .input(loginInput)
+    .output(authResult)
+    .mutation(({ ctx, input }) => ctx.services.auth.login(input, ctx.request)),
+
+  logout: authedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/logout/',
+        summary: 'Revoke this session (and a given refresh token)',
+        tags,
+        protect: true,
+      },
+    })
+    .input(logoutInput)
+    .output(messageOutput)
+    .mutation(({ ctx, input }) => ctx.services.auth.logout(ctx.viewer, input.refresh, ctx.request)),
+
+  refresh: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/refresh/',
+        summary: 'Rotate a refresh token for a new pair',
+        tags,
+      },
+    })
+    .input(refreshInput)
+    .output(tokenPair)
+    .mutation(({ ctx, input }) => ctx.services.sessions.refresh(input.refresh, ctx.request)),
+
+  forgotPassword: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/forgot-password/',
+        summary: 'Email a password reset link',
+        tags,
+      },
+    })
+    .input(forgotPasswordInput)
+    .output(messageOutput)
+    .mutation(({ ctx, input }) =>
+      ctx.services.passwordReset.requestReset(input.email, ctx.request),
+    ),
+
+  resetPassword: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/reset-password/',
+        summary: 'Set a new password with a reset token',
+        tags,
+      },
+    })
+    .input(resetPasswordInput)
+    .output(messageOutput)
+    .mutation(({ ctx, input }) => ctx.services.passwordReset.resetPassword(input, ctx.request)),
+
+  changePassword: authedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/change-password/',
+        summary: 'Change the password; other sessions end',
+        tags,
+        protect: true,
+      },
+    })
+    .input(changePasswordInput)
+    .output(changePasswordResult)
+    .mutation(({ ctx, input }) => ctx.services.auth.changePassword(ctx.viewer, input, ctx.request)),
+});

@@ -1,0 +1,10 @@
+import { z } from './messages.js';
+import { fullNameField } from './common.js';
+import { userOutput } from './user.js';
+
+/** Only full_name can change here; read-only fields a client sends back are dropped by zod. */
+export const updateProfileInput = z.object({ full_name: fullNameField.optional() });
+
+export const updateProfileResult = z.object({ message: z.string(), user: userOutput });
+
+export type UpdateProfileInput = z.infer<typeof updateProfileInput>;

@@ -1,0 +1,196 @@
+/**
+ * Registration, login, logout and password change. Each writes its activity entry in the same
+ * transaction as the change it records.
+ */
+import { AppError, fieldError } from '../errors.js';
+import { EmailTakenError } from '../repositories/users.js';
+import type {
+  AuthResult,
+  ChangePasswordInput,
+  LoginInput,
+  RegisterInput,
+  TokenPair,
+} from '../schemas/auth.js';
+import type { AuthService, RequestOrigin, Viewer } from './contracts.js';
+import type { ServiceDependencies } from './dependencies.js';
+import { passwordProblems } from './password-policy.js';
+import type { SessionManager } from './session-service.js';
+import { toUserView } from './user-view.js';
+
+const EMAIL_TAKEN = 'A user with this email already exists.';
+
+export class AccountAuthService implements AuthService {
+  constructor(
+    private readonly deps: ServiceDependencies,
+    private readonly sessions: SessionManager,
+  ) {}
+
+  async register(input: RegisterInput, origin: RequestOrigin): Promise<AuthResult> {
+    const { repositories, hasher, clock, settings } = this.deps;
+    const problems = passwordProblems(input.password, settings.passwordMinLength, {
+      email: input.email,
+      fullName: input.full_name,
+    });
+    if (problems.length) throw fieldError('password', ...problems);
+    // Checked before hashing so a taken email costs no scrypt; the unique index still decides races.
+    if (await repositories.users.findByEmail(input.email)) throw fieldError('email', EMAIL_TAKEN);
+
+    const passwordHash = await hasher.hash(input.password);
+    try {
+      const { user, tokens } = await repositories.transaction(async (transaction) => {
+        const user = await repositories.users.create(
+          { email: input.email, fullName: input.full_name, passwordHash },
+          transaction,
+        );
+        await repositories.activity.record(
+          { userId: user.id, action: 'register', ...origin, at: clock.now() },
+          transaction,
+        );
+        const { tokens } = await this.sessions.start(user, origin, transaction);
+        await this.deps.mailer.sendWelcome(
+          { to: user.email, fullName: user.fullName, verifyUrl: null },
+          { transaction },
+        );
+        return { user, tokens };
+      });
+      return { message: 'User registered successfully.', user: toUserView(user), tokens };
+    } catch (error) {
+      if (error instanceof EmailTakenError) throw fieldError('email', EMAIL_TAKEN);
+      throw error;
+    }
+  }
+
+  /**
+   * A wrong password, an unknown email and a deactivated account get the same answer after the
+   * same work (one scrypt verification), so neither the body nor the time tells them apart.
+   */
+  async login(input: LoginInput, origin: RequestOrigin): Promise<AuthResult> {
+    const { repositories, hasher, clock } = this.deps;
+    const user = await repositories.users.findByEmail(input.email);
+    if (!user) {
+      await hasher.verifyDummy(input.password);
+      throw new AppError('AUTHENTICATION_FAILED');
+    }
+    const passwordMatches = await hasher.verify(user.passwordHash, input.password);
+    if (!passwordMatches || !user.isActive) {
+      await repositories.activity.record({
+        userId: user.id,
+        action: 'login_failed',
+        ...origin,
+        at: clock.now(),
+        metadata: { reason: passwordMatches ? 'inactive' : 'bad_password' },
+      });
+      throw new AppError('AUTHENTICATION_FAILED');
+    }
+
+    // Hashes made with weaker parameters are upgraded while the plain password is at hand.
+    const upgradedHash = hasher.needsRehash(user.passwordHash)
+      ? await hasher.hash(input.password)
+      : undefined;
+    const now = clock.now();
+    const { updated, tokens } = await repositories.transaction(async (transaction) => {
+      const updated = await repositories.users.update(
+        user.id,
+        {
+          lastLogin: now,
+          lastLoginIp: origin.ip,
+          ...(upgradedHash ? { passwordHash: upgradedHash } : {}),
+        },
+        transaction,
+      );
+      await repositories.activity.record(
+        { userId: user.id, action: 'login', ...origin, at: now },
+        transaction,
+      );
+      const { tokens } = await this.sessions.start(user, origin, transaction);
+      return { updated: updated!, tokens };
+    });
+    return { message: 'Login successful.', user: toUserView(updated), tokens };
+  }
+
+  async logout(viewer: Viewer, refreshToken: string | undefined, origin: RequestOrigin) {
+    const sessionIds = new Set([viewer.sessionId]);
+    if (refreshToken) {
+      let claims;
+      try {
+        claims = this.sessions.verify(refreshToken, 'refresh');
+      } catch {
+        throw fieldError('refresh', 'Token is invalid or expired.');
+      }
+      if (claims.user_id !== viewer.userId)
+        throw fieldError('refresh', 'Token does not belong to this user.');
+      sessionIds.add(claims.sid);
+    }
+    const now = this.deps.clock.now();
+    for (const sessionId of sessionIds) {
+      await this.sessions.revoke(
+        { sessionId, userId: viewer.userId },
+        'logout',
+        async (transaction, revoked) => {
+          if (sessionId === viewer.sessionId || revoked.length) {
+            await this.deps.repositories.activity.record(
+              {
+                userId: viewer.userId,
+                action: 'logout',
+                ...origin,
+                at: now,
+                metadata: { session_id: sessionId },
+              },
+              transaction,
+            );
+          }
+        },
+      );
+    }
+    return { message: 'Logout successful.' };
+  }
+
+  async changePassword(
+    viewer: Viewer,
+    input: ChangePasswordInput,
+    origin: RequestOrigin,
+  ): Promise<{ message: string; tokens: TokenPair }> {
+    const { repositories, hasher, clock, settings } = this.deps;
+    const user = await repositories.users.findById(viewer.userId);
+    if (!user) throw new AppError('TOKEN_INVALID');
+    if (!(await hasher.verify(user.passwordHash, input.current_password))) {
+      throw fieldError('current_password', 'Current password is incorrect.');
+    }
+    const problems = passwordProblems(input.new_password, settings.passwordMinLength, {
+      email: user.email,
+      fullName: user.fullName,
+    });
+    if (problems.length) throw fieldError('new_password', ...problems);
+
+    const passwordHash = await hasher.hash(input.new_password);
+    const now = clock.now();
+    let otherSessions: string[] = [];
+    const tokens = await repositories.transaction(async (transaction) => {
+      await repositories.users.update(user.id, { passwordHash }, transaction);
+      otherSessions = await repositories.sessions.revoke(
+        { userId: user.id, exceptSessionId: viewer.sessionId },
+        'password_change',
+        now,
+        transaction,
+      );
+      const tokens = await this.sessions.reissue(viewer, transaction);
+      await repositories.activity.record(
+        {
+          userId: user.id,
+          action: 'password_change',
+          ...origin,
+          at: now,
+          metadata: { sessions_revoked: otherSessions.length },
+        },
+        transaction,
+      );
+      await this.deps.mailer.sendPasswordChanged(
+        { to: user.email, fullName: user.fullName, at: now, ...origin },
+        { transaction },
+      );
+      return tokens;
+    });
+    await this.sessions.markRevoked(otherSessions);
+    return { message: 'Password changed successfully.', tokens };
+  }
+}

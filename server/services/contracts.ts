@@ -1,0 +1,75 @@
+/**
+ * What the routers may call. These interfaces, not the implementations, are what the tRPC
+ * context names, so the SDK's declarations carry only these and the wire schemas.
+ */
+import type {
+  AuthResult,
+  ChangePasswordInput,
+  LoginInput,
+  RegisterInput,
+  ResetPasswordInput,
+  TokenPair,
+} from '../schemas/auth.js';
+import type { UpdateProfileInput } from '../schemas/profile.js';
+import type { UserView } from '../schemas/user.js';
+
+/** The caller of an authenticated procedure, as its access token and session establish it. */
+export interface Viewer {
+  userId: string;
+  sessionId: string;
+  accessTokenId: string;
+}
+
+export interface StaffMember {
+  userId: string;
+  isSuperuser: boolean;
+}
+
+/** Where a request came from; recorded on sessions and activity entries. */
+export interface RequestOrigin {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface SessionService {
+  /** Resolves a `Bearer` header to a viewer, or throws NOT_AUTHENTICATED / TOKEN_INVALID. */
+  authenticate(authorization: string | null): Promise<Viewer>;
+  requireStaff(viewer: Viewer): Promise<StaffMember>;
+  refresh(refreshToken: string, origin: RequestOrigin): Promise<TokenPair>;
+}
+
+export interface AuthService {
+  register(input: RegisterInput, origin: RequestOrigin): Promise<AuthResult>;
+  login(input: LoginInput, origin: RequestOrigin): Promise<AuthResult>;
+  logout(
+    viewer: Viewer,
+    refreshToken: string | undefined,
+    origin: RequestOrigin,
+  ): Promise<{ message: string }>;
+  changePassword(
+    viewer: Viewer,
+    input: ChangePasswordInput,
+    origin: RequestOrigin,
+  ): Promise<{ message: string; tokens: TokenPair }>;
+}
+
+export interface PasswordResetService {
+  requestReset(email: string, origin: RequestOrigin): Promise<{ message: string }>;
+  resetPassword(input: ResetPasswordInput, origin: RequestOrigin): Promise<{ message: string }>;
+}
+
+export interface ProfileService {
+  get(viewer: Viewer): Promise<UserView>;
+  update(
+    viewer: Viewer,
+    input: UpdateProfileInput,
+    origin: RequestOrigin,
+  ): Promise<{ message: string; user: UserView }>;
+}
+
+export interface Services {
+  sessions: SessionService;
+  auth: AuthService;
+  passwordReset: PasswordResetService;
+  profile: ProfileService;
+}

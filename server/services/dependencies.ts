@@ -1,0 +1,29 @@
+import type { KeyValueStore } from '../lib/cache.js';
+import type { Clock } from '../lib/clock.js';
+import type { JwtCodec } from '../lib/jwt.js';
+import type { Logger } from '../lib/logger.js';
+import type { Mailer } from '../lib/mailer/types.js';
+import type { PasswordHasher } from '../lib/password-hasher.js';
+import type { Repositories } from '../repositories/index.js';
+
+/** The settings services read; a slice of Config so services stay independent of the environment. */
+export interface ServiceSettings {
+  secretKey: string;
+  accessTokenLifetimeSeconds: number;
+  refreshTokenLifetimeSeconds: number;
+  refreshReuseGraceSeconds: number;
+  passwordMinLength: number;
+  passwordResetTimeoutSeconds: number;
+  frontendUrl: string;
+}
+
+export interface ServiceDependencies {
+  repositories: Repositories;
+  cache: KeyValueStore;
+  clock: Clock;
+  hasher: PasswordHasher;
+  jwt: JwtCodec;
+  mailer: Mailer;
+  logger: Logger;
+  settings: ServiceSettings;
+}

@@ -1,0 +1,19 @@
+import { AccountAuthService } from './auth-service.js';
+import type { Services } from './contracts.js';
+import type { ServiceDependencies } from './dependencies.js';
+import { PasswordResets } from './password-reset-service.js';
+import { Profiles } from './profile-service.js';
+import { SessionManager } from './session-service.js';
+
+export type * from './contracts.js';
+export type { ServiceDependencies, ServiceSettings } from './dependencies.js';
+
+export function createServices(deps: ServiceDependencies): Services {
+  const sessions = new SessionManager(deps);
+  return {
+    sessions,
+    auth: new AccountAuthService(deps, sessions),
+    passwordReset: new PasswordResets(deps, sessions),
+    profile: new Profiles(deps),
+  };
+}

@@ -1,0 +1,242 @@
+/**
+ * Sessions and their refresh-token families: starting one at login, checking access tokens on
+ * the hot path, rotating refresh tokens (with reuse detection and a grace window for two
+ * concurrent refreshes), and revoking.
+ */
+import { AppError } from '../errors.js';
+import { InvalidTokenError, type TokenClaims } from '../lib/jwt.js';
+import { sha256Hex } from '../lib/tokens.js';
+import type { DbTransaction, UserRecord } from '../repositories/index.js';
+import type { TokenPair } from '../schemas/auth.js';
+import type { RequestOrigin, SessionService, StaffMember, Viewer } from './contracts.js';
+import type { ServiceDependencies } from './dependencies.js';
+import { SessionStateCache } from './session-state-cache.js';
+import { TokenIssuer } from './token-issuer.js';
+
+const BEARER = /^Bearer\s+(\S*)\s*$/i;
+
+const tokenInvalid = (detail = 'Token is invalid or expired.') =>
+  new AppError('TOKEN_INVALID', { detail });
+
+type RotationOutcome =
+  { kind: 'rotated'; tokens: TokenPair } | { kind: 'reuse'; sessionId: string };
+
+export class SessionManager implements SessionService {
+  readonly issuer: TokenIssuer;
+  private readonly state: SessionStateCache;
+
+  constructor(private readonly deps: ServiceDependencies) {
+    const { settings } = deps;
+    this.issuer = new TokenIssuer(
+      deps.jwt,
+      deps.clock,
+      settings.secretKey,
+      settings.accessTokenLifetimeSeconds,
+      settings.refreshTokenLifetimeSeconds,
+    );
+    this.state = new SessionStateCache(
+      deps.cache,
+      deps.repositories.sessions,
+      deps.logger,
+      settings.accessTokenLifetimeSeconds,
+    );
+  }
+
+  async authenticate(authorization: string | null): Promise<Viewer> {
+    const match = authorization ? BEARER.exec(authorization) : null;
+    if (!match) throw new AppError('NOT_AUTHENTICATED');
+    const claims = this.verify(match[1]!, 'access');
+    const activeUserId = await this.state.activeUserId(claims.sid, this.deps.clock.now());
+    if (activeUserId !== claims.user_id) throw tokenInvalid('Token has been revoked.');
+    return { userId: claims.user_id, sessionId: claims.sid, accessTokenId: claims.jti };
+  }
+
+  async requireStaff(viewer: Viewer): Promise<StaffMember> {
+    const user = await this.deps.repositories.users.findById(viewer.userId);
+    if (!user?.isActive || !user.isStaff) throw new AppError('PERMISSION_DENIED');
+    return { userId: user.id, isSuperuser: user.isSuperuser };
+  }
+
+  /** A new session (one login) with the first token pair of its family. */
+  async start(
+    user: UserRecord,
+    origin: RequestOrigin,
+    transaction: DbTransaction,
+  ): Promise<{ sessionId: string; tokens: TokenPair }> {
+    const refresh = this.issuer.planRefresh();
+    const session = await this.deps.repositories.sessions.create(
+      { userId: user.id, expiresAt: refresh.expiresAt, now: this.deps.clock.now(), ...origin },
+      transaction,
+    );
+    await this.deps.repositories.sessions.addRefreshToken(
+      {
+        sessionId: session.id,
+        tokenHash: refresh.tokenHash,
+        parentId: null,
+        issuedAt: refresh.issuedAt,
+        expiresAt: refresh.expiresAt,
+      },
+      transaction,
+    );
+    return { sessionId: session.id, tokens: this.issuer.pair(user.id, session.id, refresh) };
+  }
+
+  /** Replaces every refresh token of a session with one new pair (after a password change). */
+  async reissue(viewer: Viewer, transaction: DbTransaction): Promise<TokenPair> {
+    const { sessions } = this.deps.repositories;
+    const refresh = this.issuer.planRefresh();
+    await sessions.revokeRefreshTokensOfSession(
+      viewer.sessionId,
+      this.deps.clock.now(),
+      transaction,
+    );
+    await sessions.addRefreshToken(
+      {
+        sessionId: viewer.sessionId,
+        tokenHash: refresh.tokenHash,
+        parentId: null,
+        issuedAt: refresh.issuedAt,
+        expiresAt: refresh.expiresAt,
+      },
+      transaction,
+    );
+    await sessions.touch(
+      viewer.sessionId,
+      { lastUsedAt: this.deps.clock.now(), expiresAt: refresh.expiresAt },
+      transaction,
+    );
+    return this.issuer.pair(viewer.userId, viewer.sessionId, refresh);
+  }
+
+  async refresh(refreshToken: string, origin: RequestOrigin): Promise<TokenPair> {
+    const claims = this.verify(refreshToken, 'refresh');
+    const outcome = await this.deps.repositories.transaction((transaction) =>
+      this.rotate(claims, transaction),
+    );
+    if (outcome.kind === 'rotated') return outcome.tokens;
+
+    // A consumed token presented again, outside the grace window: whoever holds it may be an
+    // attacker replaying a stolen token, so the whole family (the session) ends.
+    await this.revoke({ sessionId: outcome.sessionId }, 'refresh_reuse', async (transaction) => {
+      await this.deps.repositories.activity.record(
+        {
+          userId: claims.user_id,
+          action: 'refresh_reuse_detected',
+          ...origin,
+          at: this.deps.clock.now(),
+          metadata: { session_id: outcome.sessionId },
+        },
+        transaction,
+      );
+    });
+    throw tokenInvalid('Token has already been used; the session has been revoked.');
+  }
+
+  /**
+   * Revokes sessions in PostgreSQL (the source of truth) together with whatever else the caller
+   * writes in the same transaction, then marks them revoked in the hot-path cache.
+   */
+  async revoke(
+    where: { sessionId?: string; userId?: string; exceptSessionId?: string },
+    reason: string,
+    alsoInTransaction?: (transaction: DbTransaction, revokedIds: string[]) => Promise<void>,
+  ): Promise<string[]> {
+    const revokedIds = await this.deps.repositories.transaction(async (transaction) => {
+      const ids = await this.deps.repositories.sessions.revoke(
+        where,
+        reason,
+        this.deps.clock.now(),
+        transaction,
+      );
+      await alsoInTransaction?.(transaction, ids);
+      return ids;
+    });
+    await this.state.markRevoked(revokedIds);
+    return revokedIds;
+  }
+
+  /** For callers that revoke inside a larger transaction: update the cache after it commits. */
+  markRevoked(sessionIds: string[]): Promise<void> {
+    return this.state.markRevoked(sessionIds);
+  }
+
+  verify(token: string, type: 'access' | 'refresh'): TokenClaims {
+    try {
+      return this.deps.jwt.verify(token, type);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw tokenInvalid();
+      throw error;
+    }
+  }
+
+  private async rotate(claims: TokenClaims, transaction: DbTransaction): Promise<RotationOutcome> {
+    const { sessions } = this.deps.repositories;
+    const now = this.deps.clock.now();
+    const tokenHash = sha256Hex(claims.jti);
+
+    const consumed = await sessions.consumeRefreshToken(tokenHash, now, transaction);
+    if (consumed) {
+      await this.requireUsableSession(consumed.sessionId, claims.user_id, now, transaction);
+      const child = this.issuer.planRefresh(claims.jti);
+      await sessions.addRefreshToken(
+        {
+          sessionId: consumed.sessionId,
+          tokenHash: child.tokenHash,
+          parentId: consumed.id,
+          issuedAt: child.issuedAt,
+          expiresAt: child.expiresAt,
+        },
+        transaction,
+      );
+      await sessions.touch(
+        consumed.sessionId,
+        { lastUsedAt: now, expiresAt: child.expiresAt },
+        transaction,
+      );
+      return {
+        kind: 'rotated',
+        tokens: this.issuer.pair(claims.user_id, consumed.sessionId, child),
+      };
+    }
+
+    const existing = await sessions.findRefreshToken(tokenHash, transaction);
+    if (!existing || existing.revokedAt || existing.expiresAt <= now || !existing.consumedAt)
+      throw tokenInvalid();
+
+    const sinceConsumed = (now.getTime() - existing.consumedAt.getTime()) / 1000;
+    if (sinceConsumed > this.deps.settings.refreshReuseGraceSeconds) {
+      return { kind: 'reuse', sessionId: existing.sessionId };
+    }
+    // Inside the grace window (two tabs refreshing at once): hand out the same child again.
+    await this.requireUsableSession(existing.sessionId, claims.user_id, now, transaction);
+    const child = await sessions.findChildToken(existing.id, transaction);
+    if (!child || child.revokedAt || child.consumedAt) throw tokenInvalid();
+    const jti = this.issuer.childJti(claims.jti);
+    return {
+      kind: 'rotated',
+      tokens: this.issuer.pair(claims.user_id, existing.sessionId, {
+        jti,
+        issuedAt: child.issuedAt,
+        expiresAt: child.expiresAt,
+      }),
+    };
+  }
+
+  private async requireUsableSession(
+    sessionId: string,
+    userId: string,
+    now: Date,
+    transaction: DbTransaction,
+  ) {
+    const state = await this.deps.repositories.sessions.findState(sessionId, transaction);
+    if (
+      !state ||
+      state.revoked ||
+      !state.userActive ||
+      state.expiresAt <= now ||
+      state.userId !== userId
+    ) {
+      throw tokenInvalid();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Session state for the authenticated hot path, cached in the shared store so checking a token
+ * costs one Redis round trip. PostgreSQL stays the source of truth: a miss (after a Redis restart
+ * or flush) rebuilds the entry from it, so revocation survives both restarts.
+ */
+import { CacheUnavailableError, type KeyValueStore } from '../lib/cache.js';
+import type { Logger } from '../lib/logger.js';
+import type { SessionRepository } from '../repositories/sessions.js';
+
+const REVOKED = '!';
+const key = (sessionId: string) => `session:${sessionId}`;
+
+export class SessionStateCache {
+  constructor(
+    private readonly cache: KeyValueStore,
+    private readonly sessions: SessionRepository,
+    private readonly logger: Logger,
+    /** Active entries live no longer than an access token, which bounds any stale entry. */
+    private readonly ttlSeconds: number,
+  ) {}
+
+  /** The session's user id when the session is usable now, else null. */
+  async activeUserId(sessionId: string, now: Date): Promise<string | null> {
+    let cached: string | null;
+    try {
+      cached = await this.cache.get(key(sessionId));
+    } catch (error) {
+      if (!(error instanceof CacheUnavailableError)) throw error;
+      // Redis down: answer from PostgreSQL rather than refuse every request or trust a token blindly.
+      return this.fromDatabase(sessionId, now, false);
+    }
+    if (cached === REVOKED) return null;
+    if (cached !== null) return cached;
+    return this.fromDatabase(sessionId, now, true);
+  }
+
+  async markRevoked(sessionIds: string[]): Promise<void> {
+    for (const sessionId of sessionIds) {
+      try {
+        await this.cache.set(key(sessionId), REVOKED, this.ttlSeconds);
+      } catch (error) {
+        // PostgreSQL already says revoked; a later miss rebuilds from it. An entry that survived
+        // in Redis expires within one access-token lifetime.
+        this.logger.warn(
+          { sessionId, err: (error as Error).message },
+          'could not cache session revocation',
+        );
+      }
+    }
+  }
+
+  private async fromDatabase(sessionId: string, now: Date, fill: boolean): Promise<string | null> {
+    const state = await this.sessions.findState(sessionId);
+    const usable = !!state && !state.revoked && state.userActive && state.expiresAt > now;
+    if (fill && state) {
+      const value = usable ? state.userId : REVOKED;
+      // setIfAbsent: a revocation written meanwhile must win over this (possibly older) read.
+      await this.cache.setIfAbsent(key(sessionId), value, this.ttlSeconds).catch(() => undefined);
+    }
+    return usable ? state!.userId : null;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The tRPC context, kept narrow on purpose: its type travels inside `AppRouter` into the client
+ * SDK's declarations, so it names only service interfaces and plain request facts, never
+ * Sequelize, Redis or Koa (tRPC issue 5004).
+ */
+import type { Services } from '../services/contracts.js';
+
+export interface RequestInfo {
+  /** The client IP per the TRUST_PROXY rule; never taken from a header by default. */
+  ip: string;
+  userAgent: string | null;
+  requestId: string;
+  authorization: string | null;
+}
+
+export interface Context {
+  services: Services;
+  request: RequestInfo;
+}
+
+/** What the REST bridge and the tRPC adapter know about a route, taken from procedure meta. */
+export interface RouteMeta {
+  openapi?: {
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+    path: `/${string}`;
+    summary?: string;
+    description?: string;
+    tags?: string[];
+    protect?: boolean;
+    /** Status of a successful REST response when it is not 200 (201 for register). */
+    successStatus?: number;
+    /** Extra methods served by the same procedure on REST (PATCH beside PUT). */
+    alsoMethods?: Array<'PUT' | 'PATCH' | 'POST' | 'DELETE'>;
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The one place where errors meet the wire: anything thrown below the routers becomes an
+ * AppError, and an AppError becomes a tRPC error or the REST envelope `{detail, code, errors}`.
+ */
+import { TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import { CacheUnavailableError } from '../lib/cache.js';
+import { AppError, ERROR_CATALOGUE, type ErrorCode, type FieldErrors } from '../errors.js';
+
+const TRPC_CODE_BY_APP_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
+  VALIDATION_ERROR: 'BAD_REQUEST',
+  AUTHENTICATION_FAILED: 'UNAUTHORIZED',
+  NOT_AUTHENTICATED: 'UNAUTHORIZED',
+  TOKEN_INVALID: 'UNAUTHORIZED',
+  EMAIL_NOT_VERIFIED: 'UNAUTHORIZED',
+  PERMISSION_DENIED: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_SUPPORTED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  INTERNAL_ERROR: 'INTERNAL_SERVER_ERROR',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+};
+
+const APP_CODE_BY_TRPC_CODE: Partial<Record<TRPC_ERROR_CODE_KEY, ErrorCode>> = {
+  BAD_REQUEST: 'VALIDATION_ERROR',
+  PARSE_ERROR: 'VALIDATION_ERROR',
+  UNAUTHORIZED: 'NOT_AUTHENTICATED',
+  FORBIDDEN: 'PERMISSION_DENIED',
+  NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_SUPPORTED: 'METHOD_NOT_ALLOWED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  TOO_MANY_REQUESTS: 'RATE_LIMITED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+};
+
+interface SchemaIssue {
+  path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
+  message: string;
+}
+
+function hasIssues(value: unknown): value is { issues: SchemaIssue[] } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as { issues?: unknown }).issues)
+  );
+}
+
+/** Schema issues keyed by the request field they concern, as DRF reports them. */
+export function fieldErrorsFromIssues(issues: SchemaIssue[]): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of issues) {
+    const segments = (issue.path ?? []).map((segment) =>
+      typeof segment === 'object' ? String(segment.key) : String(segment),
+    );
+    const field = segments.length ? segments.join('.') : 'non_field_errors';
+    (errors[field] ??= []).push(issue.message);
+  }
+  return errors;
+}
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name ?? '';
+  return /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|ConnectionAcquireTimeout)Error$/.test(
+    name,
+  );
+}
+
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof CacheUnavailableError || isDatabaseUnavailable(error)) {
+    return new AppError('SERVICE_UNAVAILABLE', { retryAfterSeconds: 5, cause: error });
+  }
+  if (error instanceof TRPCError) {
+    if (error.cause && !(error.cause instanceof TRPCError)) {
+      if (error.cause instanceof AppError || error.cause instanceof CacheUnavailableError) {
+        return toAppError(error.cause);
+      }
+      if (hasIssues(error.cause)) {
+        return new AppError('VALIDATION_ERROR', {
+          fieldErrors: fieldErrorsFromIssues(error.cause.issues),
+        });
+      }
+      if (isDatabaseUnavailable(error.cause)) return toAppError(error.cause);
+    }
+    const code = APP_CODE_BY_TRPC_CODE[error.code];
+    if (code) return new AppError(code, { cause: error });
+  }
+  return new AppError('INTERNAL_ERROR', { cause: error });
+}
+
+export function toTRPCError(error: AppError): TRPCError {
+  return new TRPCError({
+    code: TRPC_CODE_BY_APP_CODE[error.code],
+    message: error.message,
+    cause: error,
+  });
+}
+
+export interface ErrorEnvelope {
+  detail: string;
+  code: ErrorCode;
+  errors?: FieldErrors;
+}
+
+export interface WireError {
+  status: number;
+  body: ErrorEnvelope;
+  headers: Record<string, string>;
+}
+
+/** The REST response for an error. Internal errors never carry their message, stack or SQL. */
+export function toWireError(error: AppError): WireError {
+  const status = ERROR_CATALOGUE[error.code].status;
+  const detail =
+    error.code === 'INTERNAL_ERROR' ? ERROR_CATALOGUE.INTERNAL_ERROR.detail : error.message;
+  const body: ErrorEnvelope = { detail, code: error.code };
+  if (error.fieldErrors) body.errors = error.fieldErrors;
+  const headers: Record<string, string> = {};
+  if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="api"';
+  if (error.retryAfterSeconds !== undefined)
+    headers['Retry-After'] = String(Math.ceil(error.retryAfterSeconds));
+  return { status, body, headers };
+}

@@ -1,0 +1,61 @@
+/**
+ * The one initTRPC. Guards are procedures that narrow the context type: `authedProcedure`
+ * turns "maybe a user" into a definite viewer, `staffProcedure` builds on it. Resolvers never
+ * check `ctx.viewer` themselves.
+ */
+import { initTRPC } from '@trpc/server';
+import superjson from 'superjson';
+import { AppError } from '../errors.js';
+import type { Context, RouteMeta } from './context.js';
+import { toAppError, toTRPCError } from './error-mapping.js';
+
+const t = initTRPC
+  .context<Context>()
+  .meta<RouteMeta>()
+  .create({
+    transformer: superjson,
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const appError = toAppError(error);
+      const internal = appError.code === 'INTERNAL_ERROR';
+      return {
+        ...shape,
+        message: internal ? 'An internal error occurred.' : shape.message,
+        data: {
+          code: shape.data.code,
+          httpStatus: appError.status,
+          path: shape.data.path,
+          appCode: appError.code,
+          errors: appError.fieldErrors ?? null,
+          retryAfter: appError.retryAfterSeconds ?? null,
+        },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Turns domain errors thrown by services into tRPC errors with the right status. */
+const mapDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const appError = toAppError(result.error);
+    if (appError.code !== 'INTERNAL_ERROR' || result.error.cause instanceof AppError) {
+      throw toTRPCError(appError);
+    }
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapDomainErrors);
+
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const viewer = await ctx.services.sessions.authenticate(ctx.request.authorization);
+  return next({ ctx: { viewer } });
+});
+
+export const staffProcedure = authedProcedure.use(async ({ ctx, next }) => {
+  const staff = await ctx.services.sessions.requireStaff(ctx.viewer);
+  return next({ ctx: { staff } });
+});
