@@ -52,7 +52,6 @@ export class JwtCodec {
       algorithm: ALGORITHM,
       issuer: this.issuer,
       audience: this.audience,
-      noTimestamp: true,
     });
   }
 

@@ -1,0 +1,77 @@
+/**
+ * Builds the real app on the test database and Redis, with the overrides tests need: a
+ * recording mailer, a controllable clock, a cheap scrypt cost and a fixed secret.
+ */
+import type Koa from 'koa';
+import supertest from 'supertest';
+import { createApp } from '../../server/app.js';
+import { loadConfig, type Config } from '../../server/config.js';
+import { buildDependencies, type Dependencies, type DependencyOverrides } from '../../server/deps.js';
+import { createLogger } from '../../server/lib/logger.js';
+import { ScryptPasswordHasher } from '../../server/lib/password-hasher.js';
+import { appRouter } from '../../server/routers/_app.js';
+import type { RequestInfo } from '../../server/trpc/context.js';
+import { createCallerFactory } from '../../server/trpc/init.js';
+import { testEnvironment } from '../setup.js';
+import { recordErrorResponses } from './error-envelopes.js';
+import { RecordingMailer } from './recording-mailer.js';
+
+export const TEST_SECRET_KEY = 'test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz';
+export const TEST_SCRYPT = { logN: 10, r: 8, p: 1 };
+
+export function testConfig(environment: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    SECRET_KEY: TEST_SECRET_KEY,
+    SCRYPT_LOG_N: String(TEST_SCRYPT.logN),
+    SCRYPT_R: String(TEST_SCRYPT.r),
+    SCRYPT_P: String(TEST_SCRYPT.p),
+    FRONTEND_URL: 'http://frontend.test',
+    LOG_LEVEL: 'silent',
+    ...environment,
+  });
+}
+
+export interface TestApp {
+  app: Koa;
+  deps: Dependencies;
+  config: Config;
+  mailer: RecordingMailer;
+  http: () => supertest.Agent;
+  /** The tRPC caller, as a client with these credentials and address would reach it. */
+  caller: (request?: Partial<RequestInfo>) => ReturnType<typeof createCaller>;
+}
+
+const createCaller = createCallerFactory(appRouter);
+
+export async function createTestApp(
+  options: { env?: Record<string, string>; overrides?: DependencyOverrides } = {},
+): Promise<TestApp> {
+  const environment = testEnvironment();
+  const config = testConfig(options.env);
+  const mailer = new RecordingMailer();
+  const deps = await buildDependencies(config, {
+    database: environment.database,
+    cache: environment.cache,
+    mailer,
+    logger: createLogger({ level: 'silent', pretty: false }),
+    hasher: new ScryptPasswordHasher(config.passwords.scrypt, { concurrency: 2, queueLimit: 1000 }),
+    ...options.overrides,
+  });
+  const app = createApp(deps);
+  const callback = recordErrorResponses(app.callback());
+  return {
+    app,
+    deps,
+    config,
+    mailer,
+    http: () => supertest.agent(callback),
+    caller: (request = {}) =>
+      createCaller({
+        services: deps.services,
+        request: { ip: '127.0.0.1', userAgent: 'test-caller', requestId: 'test', authorization: null, ...request },
+      }),
+  };
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });

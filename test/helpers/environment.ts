@@ -1,0 +1,136 @@
+/**
+ * Which PostgreSQL and Redis the tests use: TEST_DATABASE_URL / TEST_REDIS_URL when set, else
+ * the local servers on their standard ports when they answer, else the embedded ones. With
+ * CI=true nothing falls back silently: a missing server fails the run.
+ */
+import { connect } from 'node:net';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { connectDatabase } from '../../db/connection.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded.js';
+import { createMigrator } from '../../db/migrate.js';
+import type { OpenedDatabase } from '../../server/database.js';
+import { MemoryKeyValueStore, type KeyValueStore } from '../../server/lib/cache.js';
+import { createLogger } from '../../server/lib/logger.js';
+import { RedisKeyValueStore } from '../../server/lib/redis-store.js';
+
+const TEST_DATABASE = 'auth_service_test';
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432';
+const LOCAL_REDIS = 'redis://127.0.0.1:6379/15';
+
+export interface TestEnvironment {
+  databaseUrl: string;
+  /** An administrative URL on the same server, for creating scratch databases. */
+  adminDatabaseUrl: string | null;
+  redisUrl: string | null;
+  database: OpenedDatabase;
+  cache: KeyValueStore;
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function portAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function ensureDatabase(adminUrl: string, name: string) {
+  const client = new pg.Client({ connectionString: `${adminUrl}/postgres` });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+const ci = process.env.CI === 'true';
+
+async function chooseDatabase(): Promise<{ url: string; admin: string | null; embedded?: EmbeddedPostgres; label: string }> {
+  if (process.env.TEST_DATABASE_URL) {
+    return { url: process.env.TEST_DATABASE_URL, admin: null, label: 'TEST_DATABASE_URL' };
+  }
+  if (await portAnswers('127.0.0.1', 5432)) {
+    await ensureDatabase(LOCAL_POSTGRES, TEST_DATABASE);
+    return { url: `${LOCAL_POSTGRES}/${TEST_DATABASE}`, admin: LOCAL_POSTGRES, label: `local PostgreSQL (${TEST_DATABASE})` };
+  }
+  if (ci) throw new Error('CI=true but no PostgreSQL: set TEST_DATABASE_URL or start PostgreSQL on 127.0.0.1:5432');
+  const embedded = await startEmbeddedPostgres('memory');
+  return { url: embedded.url, admin: null, embedded, label: 'embedded PostgreSQL (PGlite, in memory)' };
+}
+
+async function chooseRedis(): Promise<{ url: string | null; label: string }> {
+  if (process.env.TEST_REDIS_URL) return { url: process.env.TEST_REDIS_URL, label: 'TEST_REDIS_URL' };
+  if (await portAnswers('127.0.0.1', 6379)) return { url: LOCAL_REDIS, label: 'local Redis (database 15)' };
+  if (ci) throw new Error('CI=true but no Redis: set TEST_REDIS_URL or start Redis on 127.0.0.1:6379');
+  return { url: null, label: 'in-process store' };
+}
+
+export async function startTestEnvironment(): Promise<TestEnvironment> {
+  const chosenDatabase = await chooseDatabase();
+  const chosenRedis = await chooseRedis();
+  process.stdout.write(`  tests use ${chosenDatabase.label} and ${chosenRedis.label}\n`);
+
+  const connection = connectDatabase({ url: chosenDatabase.url, poolMax: chosenDatabase.embedded ? 1 : 10, poolMin: 0 });
+  const database: OpenedDatabase = {
+    ...connection,
+    description: chosenDatabase.label,
+    async close() {
+      await connection.close();
+      await chosenDatabase.embedded?.stop();
+    },
+  };
+  // A fresh schema each run, migrated by the same runner production uses.
+  await database.sequelize.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
+  await createMigrator(database.sequelize).up();
+  const [tables] = (await database.sequelize.query(
+    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'",
+  )) as [Array<{ tablename: string }>, unknown];
+  const truncate = `TRUNCATE ${tables.map((table) => `"${table.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`;
+
+  const logger = createLogger({ level: 'silent', pretty: false });
+  let cache: KeyValueStore;
+  let flush: () => Promise<void>;
+  let closeFlusher = async () => {};
+  if (chosenRedis.url) {
+    const store = new RedisKeyValueStore({ url: chosenRedis.url, keyPrefix: 'test:', commandTimeoutMs: 2000, logger });
+    if (!(await store.connect(5000))) throw new Error(`Redis at ${chosenRedis.url} did not answer`);
+    const flusher = createClient({ url: chosenRedis.url });
+    await flusher.connect();
+    cache = store;
+    flush = async () => {
+      await flusher.flushDb();
+    };
+    closeFlusher = async () => flusher.destroy();
+  } else {
+    const memory = new MemoryKeyValueStore();
+    cache = memory;
+    flush = async () => memory.clear();
+  }
+
+  return {
+    databaseUrl: chosenDatabase.url,
+    adminDatabaseUrl: chosenDatabase.admin,
+    redisUrl: chosenRedis.url,
+    database,
+    cache,
+    async reset() {
+      await database.sequelize.query(truncate);
+      await flush();
+    },
+    async stop() {
+      await cache.close();
+      await closeFlusher();
+      await database.close();
+    },
+  };
+}
