@@ -14,9 +14,10 @@ import { MemoryKeyValueStore, type KeyValueStore } from '../../server/lib/cache.
 import { createLogger } from '../../server/lib/logger.js';
 import { RedisKeyValueStore } from '../../server/lib/redis-store.js';
 
-const TEST_DATABASE = 'auth_service_test';
+// TEST_DATABASE_NAME / TEST_REDIS_DB let several runs share one machine without clobbering each other.
+const TEST_DATABASE = process.env.TEST_DATABASE_NAME ?? 'auth_service_test';
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432';
-const LOCAL_REDIS = 'redis://127.0.0.1:6379/15';
+const LOCAL_REDIS = `redis://127.0.0.1:6379/${process.env.TEST_REDIS_DB ?? '15'}`;
 
 export interface TestEnvironment {
   databaseUrl: string;
@@ -70,7 +71,7 @@ async function chooseDatabase(): Promise<{ url: string; admin: string | null; em
 
 async function chooseRedis(): Promise<{ url: string | null; label: string }> {
   if (process.env.TEST_REDIS_URL) return { url: process.env.TEST_REDIS_URL, label: 'TEST_REDIS_URL' };
-  if (await portAnswers('127.0.0.1', 6379)) return { url: LOCAL_REDIS, label: 'local Redis (database 15)' };
+  if (await portAnswers('127.0.0.1', 6379)) return { url: LOCAL_REDIS, label: `local Redis (${LOCAL_REDIS.split('/').pop()})` };
   if (ci) throw new Error('CI=true but no Redis: set TEST_REDIS_URL or start Redis on 127.0.0.1:6379');
   return { url: null, label: 'in-process store' };
 }
