@@ -18,39 +18,57 @@ return value`;
 
 const MAX_RECONNECT_DELAY_MS = 2000;
 
+function newClient(options: RedisStoreOptions) {
+  return createClient({
+    url: options.url,
+    disableOfflineQueue: true,
+    // node-redis bounds only the wait before a command is written; `run` bounds the reply.
+    commandOptions: { timeout: options.commandTimeoutMs },
+    socket: {
+      connectTimeout: Math.max(options.commandTimeoutMs, 1000),
+      reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS),
+    },
+  });
+}
+
+type RedisClient = ReturnType<typeof newClient>;
+
+class NoReplyError extends Error {}
+
 /**
  * Redis behind the KeyValueStore verbs. While Redis is down every command fails at once
- * (no offline queue, a per-command timeout) instead of piling up; the client reconnects by
- * itself with a bounded backoff and the service recovers without a restart.
+ * (no offline queue) and while it hangs every command fails after `commandTimeoutMs`, instead
+ * of piling up; the client reconnects by itself with a bounded backoff and the service
+ * recovers without a restart.
  */
 export class RedisKeyValueStore implements KeyValueStore {
   readonly kind = 'redis';
-  private readonly client;
+  private client: RedisClient;
+  private readonly options: RedisStoreOptions;
   private readonly prefix: string;
   private readonly logger: Logger;
   private outageLogged = false;
+  private closed = false;
 
   constructor(options: RedisStoreOptions) {
+    this.options = options;
     this.prefix = options.keyPrefix;
     this.logger = options.logger;
-    this.client = createClient({
-      url: options.url,
-      disableOfflineQueue: true,
-      commandOptions: { timeout: options.commandTimeoutMs },
-      socket: {
-        connectTimeout: Math.max(options.commandTimeoutMs, 1000),
-        reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS),
-      },
-    });
-    this.client.on('error', (error: Error) => {
-      if (this.outageLogged) return;
+    this.client = this.createClient();
+  }
+
+  private createClient(): RedisClient {
+    const client = newClient(this.options);
+    client.on('error', (error: Error) => {
+      if (this.outageLogged || client !== this.client) return;
       this.outageLogged = true;
       this.logger.error({ err: { message: error.message } }, 'redis unavailable; retrying');
     });
-    this.client.on('ready', () => {
+    client.on('ready', () => {
       if (this.outageLogged) this.logger.info('redis connection restored');
       this.outageLogged = false;
     });
+    return client;
   }
 
   /** Connects, waiting at most `timeoutMs`; later failures are retried in the background. */
@@ -66,29 +84,29 @@ export class RedisKeyValueStore implements KeyValueStore {
   }
 
   get(key: string) {
-    return this.run(() => this.client.get(this.prefix + key));
+    return this.run((client) => client.get(this.prefix + key));
   }
 
   async set(key: string, value: string, ttlSeconds?: number) {
-    await this.run(() =>
-      this.client.set(this.prefix + key, value, ttlSeconds ? { EX: ttlSeconds } : undefined),
+    await this.run((client) =>
+      client.set(this.prefix + key, value, ttlSeconds ? { EX: ttlSeconds } : undefined),
     );
   }
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number) {
-    const reply = await this.run(() =>
-      this.client.set(this.prefix + key, value, { EX: ttlSeconds, NX: true }),
+    const reply = await this.run((client) =>
+      client.set(this.prefix + key, value, { EX: ttlSeconds, NX: true }),
     );
     return reply === 'OK';
   }
 
   getAndDelete(key: string) {
-    return this.run(() => this.client.getDel(this.prefix + key));
+    return this.run((client) => client.getDel(this.prefix + key));
   }
 
   async increment(key: string, ttlSeconds: number) {
-    const reply = await this.run(() =>
-      this.client.eval(INCREMENT_WITH_TTL, {
+    const reply = await this.run((client) =>
+      client.eval(INCREMENT_WITH_TTL, {
         keys: [this.prefix + key],
         arguments: [String(ttlSeconds)],
       }),
@@ -97,11 +115,11 @@ export class RedisKeyValueStore implements KeyValueStore {
   }
 
   async delete(key: string) {
-    await this.run(() => this.client.del(this.prefix + key));
+    await this.run((client) => client.del(this.prefix + key));
   }
 
   async ping() {
-    await this.run(() => this.client.ping());
+    await this.run((client) => client.ping());
   }
 
   /** Removes every key of this store's prefix (tests only; never FLUSHDB a shared server). */
@@ -112,14 +130,45 @@ export class RedisKeyValueStore implements KeyValueStore {
   }
 
   async close() {
+    this.closed = true;
     if (this.client.isOpen) this.client.destroy();
   }
 
-  private async run<T>(command: () => Promise<T>): Promise<T> {
+  private async run<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+    const client = this.client;
+    const timeoutMs = this.options.commandTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const reply = command(client);
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new NoReplyError()), timeoutMs);
+    });
     try {
-      return await command();
+      return await Promise.race([reply, deadline]);
     } catch (error) {
+      if (error instanceof NoReplyError) {
+        reply.catch(() => undefined);
+        this.replaceStalledClient(client);
+        throw new CacheUnavailableError(`redis: no reply within ${timeoutMs} ms`);
+      }
       throw new CacheUnavailableError(`redis: ${(error as Error).message}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /**
+   * Every command here is O(1), so a missing reply means the connection is stalled (a hung
+   * server or a half-open socket, which TCP would notice only after many minutes). A fresh
+   * client takes over; the stalled one is dropped with whatever it still waits for.
+   */
+  private replaceStalledClient(stalled: RedisClient) {
+    if (this.closed || stalled !== this.client) return;
+    if (!this.outageLogged) {
+      this.outageLogged = true;
+      this.logger.error('redis did not reply in time; reconnecting');
+    }
+    this.client = this.createClient();
+    this.client.connect().catch(() => undefined);
+    if (stalled.isOpen) stalled.destroy();
   }
 }
