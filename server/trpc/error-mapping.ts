@@ -5,6 +5,7 @@
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { CacheUnavailableError } from '../lib/cache.js';
+import { QueueFullError } from '../lib/semaphore.js';
 import { AppError, ERROR_CATALOGUE, type ErrorCode, type FieldErrors } from '../errors.js';
 
 const TRPC_CODE_BY_APP_CODE: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
@@ -74,9 +75,17 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof CacheUnavailableError || isDatabaseUnavailable(error)) {
     return new AppError('SERVICE_UNAVAILABLE', { retryAfterSeconds: 5, cause: error });
   }
+  // More password hashes waiting than the hasher queues: shed the load, briefly.
+  if (error instanceof QueueFullError) {
+    return new AppError('SERVICE_UNAVAILABLE', { retryAfterSeconds: 1, cause: error });
+  }
   if (error instanceof TRPCError) {
     if (error.cause && !(error.cause instanceof TRPCError)) {
-      if (error.cause instanceof AppError || error.cause instanceof CacheUnavailableError) {
+      if (
+        error.cause instanceof AppError ||
+        error.cause instanceof CacheUnavailableError ||
+        error.cause instanceof QueueFullError
+      ) {
         return toAppError(error.cause);
       }
       if (hasIssues(error.cause)) {
