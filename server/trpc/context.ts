@@ -18,6 +18,16 @@ export interface Context {
   request: RequestInfo;
 }
 
+/**
+ * The context type tRPC's root config names, and so what `AppRouter` carries into the SDK's
+ * declaration file. The service interfaces reach zod through the schema types, so here the
+ * services stay opaque; `publicProcedure` hands resolvers their real type (init.ts).
+ */
+export interface RootContext {
+  services: object;
+  request: RequestInfo;
+}
+
 /** What the REST bridge and the tRPC adapter know about a route, taken from procedure meta. */
 export interface RouteMeta {
   openapi?: {

@@ -6,11 +6,12 @@
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import { AppError } from '../errors.js';
-import type { Context, RouteMeta } from './context.js';
+import type { Services } from '../services/contracts.js';
+import type { RootContext, RouteMeta } from './context.js';
 import { toAppError, toTRPCError } from './error-mapping.js';
 
 const t = initTRPC
-  .context<Context>()
+  .context<RootContext>()
   .meta<RouteMeta>()
   .create({
     transformer: superjson,
@@ -48,7 +49,12 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapDomainErrors);
+/** The root context keeps the services opaque for the SDK's declarations; resolvers get their type. */
+const typedServices = t.middleware(({ ctx, next }) =>
+  next({ ctx: { services: ctx.services as Services } }),
+);
+
+export const publicProcedure = t.procedure.use(mapDomainErrors).use(typedServices);
 
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const viewer = await ctx.services.sessions.authenticate(ctx.request.authorization);
