@@ -1,7 +1,7 @@
 /**
  * The tRPC context, kept narrow on purpose: its type travels inside `AppRouter` into the client
- * SDK's declarations, so it names only service interfaces and plain request facts, never
- * Sequelize, Redis or Koa (tRPC issue 5004).
+ * SDK's declarations (comments included), so it names only service interfaces and plain request
+ * facts, never a database, cache or web-framework type (tRPC issue 5004).
  */
 import type { Services } from '../services/contracts.js';
 
