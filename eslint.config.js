@@ -94,7 +94,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/server/**'],
+              // The project's server/ directory; tRPC's own `@trpc/server/*` entry points are fine.
+              group: ['**/server/**', '!@trpc/server/**'],
               allowTypeImports: true,
               message: 'The SDK imports only types from the server.',
             },

@@ -1,0 +1,29 @@
+/**
+ * The server's types, reached by `import type` only: the build inlines them into the
+ * declaration file, and no server code ships in the package. New procedures appear here
+ * (and on the client) as soon as the server's `AppRouter` has them.
+ */
+import type { inferRouterError, inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from '../../server/routers/_app.js';
+
+export type { AppRouter };
+
+/** Every procedure's input, e.g. `RouterInputs['auth']['register']` for a sign-up form. */
+export type RouterInputs = inferRouterInputs<AppRouter>;
+/** Every procedure's output, e.g. `RouterOutputs['profile']['get']`. */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+/** The user object (dates arrive as `Date`). */
+export type User = RouterOutputs['profile']['get'];
+/** An access token and the refresh token that renews it. */
+export type TokenPair = RouterOutputs['auth']['refresh'];
+export type LoginInput = RouterInputs['auth']['login'];
+export type RegisterInput = RouterInputs['auth']['register'];
+export type AuthResult = RouterOutputs['auth']['login'];
+
+/** The stable codes of the server's error catalogue: switch on these, never on messages. */
+export type ServerErrorCode = inferRouterError<AppRouter>['data']['appCode'];
+/** A server code, or `NETWORK_ERROR` when no answer from the server arrived. */
+export type AuthErrorCode = ServerErrorCode | 'NETWORK_ERROR';
+/** Messages per request field, as the server reports them (`non_field_errors` for the whole body). */
+export type FieldErrors = Record<string, string[]>;
