@@ -4,6 +4,7 @@
  * request replaces the older one. Unknown emails get the same answer after the same round trips.
  */
 import { fieldError } from '../errors.js';
+import { DurationMatcher } from '../lib/duration-matcher.js';
 import { randomToken, sha256Hex } from '../lib/tokens.js';
 import type { ResetPasswordInput } from '../schemas/auth.js';
 import type { PasswordResetService, RequestOrigin } from './contracts.js';
@@ -19,6 +20,9 @@ const tokenKey = (tokenHash: string) => `password-reset:token:${tokenHash}`;
 const userKey = (userId: string) => `password-reset:user:${userId}`;
 
 export class PasswordResets implements PasswordResetService {
+  /** Unknown emails are answered no faster than known ones (the latter commit a write). */
+  private readonly requestDurations = new DurationMatcher();
+
   constructor(
     private readonly deps: ServiceDependencies,
     private readonly sessions: SessionManager,
@@ -27,11 +31,14 @@ export class PasswordResets implements PasswordResetService {
   async requestReset(email: string, origin: RequestOrigin) {
     const { repositories, cache, clock, settings } = this.deps;
     const ttl = settings.passwordResetTimeoutSeconds;
+    const startedAt = this.requestDurations.start();
     const user = await repositories.users.findByEmail(email);
     if (!user?.isActive) {
-      // The same store round trips as a real request, so timing does not reveal the account.
+      // The same store round trips as a real request (and the same failure when the store is
+      // down), then as long a wait as a real request takes, so nothing reveals the account.
       await cache.getAndDelete(userKey('00000000-0000-0000-0000-000000000000'));
       await cache.set(tokenKey(sha256Hex(email)), '', 1);
+      await this.requestDurations.waitFrom(startedAt);
       return { message: RESET_REQUESTED };
     }
 
@@ -57,6 +64,7 @@ export class PasswordResets implements PasswordResetService {
         { transaction },
       );
     });
+    this.requestDurations.record(startedAt);
     return { message: RESET_REQUESTED };
   }
 
