@@ -24,10 +24,12 @@ export function passwordProblems(
   context: PasswordContext = {},
 ): string[] {
   const problems: string[] = [];
-  if (password.length < minLength) {
+  // Characters as Django counts them (code points): an emoji is one, not two UTF-16 units.
+  const length = [...password].length;
+  if (length < minLength) {
     problems.push(`This password is too short. It must contain at least ${minLength} characters.`);
   }
-  if (password.length > MAX_PASSWORD_LENGTH) {
+  if (length > MAX_PASSWORD_LENGTH) {
     problems.push(
       `This password is too long. It must contain at most ${MAX_PASSWORD_LENGTH} characters.`,
     );
