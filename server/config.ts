@@ -80,6 +80,7 @@ const environmentSchema = z.object({
   DB_PORT: integer(1, 65535).optional(),
   DB_POOL_MAX: integer(1, 500).default(10),
   DB_POOL_MIN: integer(0, 500).default(0),
+  DB_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(10_000),
   DB_SSL: booleanFromEnv.default(false),
   EMBEDDED_DATA_DIR: z.string().min(1).default('.data'),
   MIGRATE_ON_START: booleanFromEnv.optional(),
@@ -115,9 +116,16 @@ const environmentSchema = z.object({
 
 type Environment = z.infer<typeof environmentSchema>;
 
+interface DatabasePoolConfig {
+  poolMax: number;
+  poolMin: number;
+  /** Server-side statement_timeout; the client gives up on a silent connection soon after. */
+  statementTimeoutMs: number;
+}
+
 export type DatabaseConfig =
-  | { kind: 'external'; url: string; ssl: boolean; poolMax: number; poolMin: number }
-  | { kind: 'embedded'; dataDir: string; poolMax: number; poolMin: number };
+  | ({ kind: 'external'; url: string; ssl: boolean } & DatabasePoolConfig)
+  | ({ kind: 'embedded'; dataDir: string } & DatabasePoolConfig);
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -187,7 +195,11 @@ function describeIssue(issue: z.core.$ZodIssue, source: Record<string, string | 
 }
 
 function databaseFrom(environment: Environment): DatabaseConfig {
-  const pool = { poolMax: environment.DB_POOL_MAX, poolMin: environment.DB_POOL_MIN };
+  const pool = {
+    poolMax: environment.DB_POOL_MAX,
+    poolMin: environment.DB_POOL_MIN,
+    statementTimeoutMs: environment.DB_STATEMENT_TIMEOUT_MS,
+  };
   if (environment.DATABASE_URL) {
     return { kind: 'external', url: environment.DATABASE_URL, ssl: environment.DB_SSL, ...pool };
   }

@@ -17,7 +17,12 @@ export async function openDatabase(config: Pick<Config, 'database'>): Promise<Op
   const embedded = await startEmbeddedPostgres(settings.dataDir);
   // One connection: PGlite executes one statement at a time anyway, and a single connection
   // keeps transactions from interleaving on the shared engine.
-  const database = connectDatabase({ url: embedded.url, poolMax: 1, poolMin: 0 });
+  const database = connectDatabase({
+    url: embedded.url,
+    poolMax: 1,
+    poolMin: 0,
+    statementTimeoutMs: settings.statementTimeoutMs,
+  });
   return {
     ...database,
     description: `embedded PostgreSQL (PGlite, data in ${embedded.location})`,

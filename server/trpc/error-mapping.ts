@@ -65,8 +65,15 @@ export function fieldErrorsFromIssues(issues: SchemaIssue[]): FieldErrors {
 
 function isDatabaseUnavailable(error: unknown): boolean {
   const name = (error as { name?: string } | null)?.name ?? '';
-  return /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|ConnectionAcquireTimeout)Error$/.test(
-    name,
+  const connectionFailure =
+    /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|ConnectionAcquireTimeout)Error$/;
+  if (connectionFailure.test(name)) return true;
+  // A connection gone silent (the client's query timeout) or a statement the server cancelled
+  // at statement_timeout (57014): the database is unreachable or overloaded, not the request bad.
+  const parent = (error as { parent?: { message?: string; code?: string } } | null)?.parent;
+  return (
+    name === 'SequelizeDatabaseError' &&
+    (parent?.message === 'Query read timeout' || parent?.code === '57014')
   );
 }
 

@@ -15,8 +15,14 @@ export interface TcpProxy {
   start(): Promise<void>;
   /** Connections stay open (and new ones are accepted) but nothing is forwarded: the server hangs. */
   hang(): void;
-  /** Ends the hang: cuts the stalled connections, so clients reconnect and are forwarded again. */
+  /** Ends the hang like a server restart: cuts the stalled connections; new ones are forwarded. */
   resume(): void;
+  /**
+   * Ends the hang like a network that heals while losing its connection state: new connections
+   * are forwarded, but those stalled by the hang stay silent forever (no data, no reset), as a
+   * black-holed TCP connection does. Only a client-side timeout gets a client out of those.
+   */
+  heal(): void;
   close(): Promise<void>;
 }
 
@@ -25,6 +31,7 @@ export async function startTcpProxy(
   targetHost = '127.0.0.1',
 ): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const stalled = new WeakSet<Socket>();
   let hanging = false;
   let port = 0;
 
@@ -36,12 +43,15 @@ export async function startTcpProxy(
 
   const onConnection = (client: Socket) => {
     track(client);
-    if (hanging) return; // accepted, never answered
+    if (hanging) {
+      stalled.add(client); // accepted, never answered
+      return;
+    }
     const upstream = connect({ host: targetHost, port: targetPort });
     track(upstream);
-    // While hanging, bytes are swallowed in both directions, like a partitioned network.
-    client.on('data', (chunk) => hanging || upstream.write(chunk));
-    upstream.on('data', (chunk) => hanging || client.write(chunk));
+    // A stalled connection swallows bytes in both directions, like a partitioned network.
+    client.on('data', (chunk) => stalled.has(client) || upstream.write(chunk));
+    upstream.on('data', (chunk) => stalled.has(client) || client.write(chunk));
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   };
@@ -94,11 +104,14 @@ export async function startTcpProxy(
     },
     hang() {
       hanging = true;
+      for (const socket of sockets) stalled.add(socket);
     },
     resume() {
       hanging = false;
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
+      for (const socket of sockets) if (stalled.has(socket)) socket.destroy();
+    },
+    heal() {
+      hanging = false;
     },
     close: stop,
   };

@@ -1,0 +1,229 @@
+/**
+ * GET /health/ makes real round trips to PostgreSQL and Redis. The app here is built the way
+ * the process builds it (buildDependencies from a Config), but its DATABASE_URL and REDIS_URL
+ * go through TCP proxies, so a test can "stop" or "hang" either server for this app alone and
+ * watch the service report it, answer in bounded time, and recover without a rebuild.
+ */
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { initModels } from '../../db/models/index.js';
+import { createApp } from '../../server/app.js';
+import { buildDependencies, type Dependencies } from '../../server/deps.js';
+import { createLogger } from '../../server/lib/logger.js';
+import { ScryptPasswordHasher } from '../../server/lib/password-hasher.js';
+import { testEnvironment } from '../setup.js';
+import { testConfig } from '../helpers/app.js';
+import { RecordingMailer } from '../helpers/recording-mailer.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+
+const HEALTH_BOUND_MS = 2500;
+const RECOVERY_BOUND_MS = 8000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function throughProxy(url: string, proxy: TcpProxy): string {
+  const parsed = new URL(url);
+  parsed.host = proxy.address;
+  return parsed.toString();
+}
+
+describe('GET /health/ with PostgreSQL and Redis behind proxies', function () {
+  this.timeout(30_000);
+  let postgresProxy: TcpProxy;
+  let redisProxy: TcpProxy;
+  let deps: Dependencies;
+  let http: () => supertest.Agent;
+
+  before(async function () {
+    const environment = testEnvironment();
+    if (!environment.redisUrl) return this.skip();
+    const database = new URL(environment.databaseUrl);
+    const redis = new URL(environment.redisUrl);
+    postgresProxy = await startTcpProxy(Number(database.port || 5432), database.hostname);
+    redisProxy = await startTcpProxy(Number(redis.port || 6379), redis.hostname);
+
+    const config = testConfig({
+      DATABASE_URL: throughProxy(environment.databaseUrl, postgresProxy),
+      REDIS_URL: throughProxy(environment.redisUrl, redisProxy),
+      REDIS_KEY_PREFIX: `health:${randomUUID()}:`,
+      DB_POOL_MAX: '3',
+      // A silent connection is given up 2 s after this; short, so the black-hole case is quick.
+      DB_STATEMENT_TIMEOUT_MS: '1000',
+    });
+    deps = await buildDependencies(config, {
+      mailer: new RecordingMailer(),
+      logger: createLogger({ level: 'silent', pretty: false }),
+      hasher: new ScryptPasswordHasher(config.passwords.scrypt, {
+        concurrency: 2,
+        queueLimit: 100,
+      }),
+    });
+    const callback = createApp(deps).callback();
+    http = () => supertest.agent(callback);
+  });
+
+  afterEach(async () => {
+    // Whatever a test did, both servers are reachable again for the next one.
+    redisProxy?.resume();
+    postgresProxy?.resume();
+    await redisProxy?.start();
+    await postgresProxy?.start();
+  });
+
+  after(async () => {
+    await deps?.close();
+    await redisProxy?.close();
+    await postgresProxy?.close();
+    // connectDatabase binds the process-wide model classes to the last connection it opened
+    // (the proxied one, now closed); give them back to the shared test database.
+    initModels(testEnvironment().database.sequelize);
+  });
+
+  /** GET /health/, asserting it answers within the bound whatever the dependencies do. */
+  async function health() {
+    const started = Date.now();
+    const response = await http().get('/health/');
+    const elapsed = Date.now() - started;
+    expect(elapsed, 'health must answer within its bound').to.be.below(HEALTH_BOUND_MS);
+    return response;
+  }
+
+  async function expectHealthyAgain() {
+    const deadline = Date.now() + RECOVERY_BOUND_MS;
+    for (;;) {
+      const response = await health();
+      if (response.status === 200) {
+        expect(response.body.checks).to.deep.equal({ database: 'ok', cache: 'ok' });
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `still unhealthy after ${RECOVERY_BOUND_MS} ms: ${JSON.stringify(response.body)}`,
+        );
+      }
+      await sleep(200);
+    }
+  }
+
+  it('answers 200 healthy with both checks ok', async () => {
+    const response = await health();
+    expect(response.status).to.equal(200);
+    expect(response.body).to.deep.equal({
+      status: 'healthy',
+      service: 'auth_service',
+      checks: { database: 'ok', cache: 'ok' },
+    });
+    expect(response.headers['cache-control']).to.equal('no-store');
+    const withoutSlash = await http().get('/health');
+    expect(withoutSlash.status).to.equal(200);
+  });
+
+  it('turns 503 naming the cache while Redis is stopped, and 200 when it returns', async () => {
+    await redisProxy.stop();
+    const response = await health();
+    expect(response.status).to.equal(503);
+    expect(response.body).to.deep.equal({
+      status: 'unhealthy',
+      service: 'auth_service',
+      checks: { database: 'ok', cache: 'unavailable' },
+    });
+
+    await redisProxy.start();
+    await expectHealthyAgain();
+  });
+
+  it('turns 503 naming the database while PostgreSQL is stopped, and 200 when it returns', async () => {
+    await health(); // a pooled connection exists, which the outage must cut
+    await postgresProxy.stop();
+    const response = await health();
+    expect(response.status).to.equal(503);
+    expect(response.body).to.deep.equal({
+      status: 'unhealthy',
+      service: 'auth_service',
+      checks: { database: 'unavailable', cache: 'ok' },
+    });
+
+    await postgresProxy.start();
+    await expectHealthyAgain();
+  });
+
+  it('answers in bounded time while PostgreSQL hangs, and recovers', async () => {
+    await health();
+    postgresProxy.hang();
+    const response = await health();
+    expect(response.status).to.equal(503);
+    expect(response.body.checks).to.deep.equal({ database: 'unavailable', cache: 'ok' });
+
+    postgresProxy.resume();
+    await expectHealthyAgain();
+  });
+
+  it('answers in bounded time while Redis hangs, and recovers', async () => {
+    await health();
+    redisProxy.hang();
+    const response = await health();
+    expect(response.status).to.equal(503);
+    expect(response.body.checks).to.deep.equal({ database: 'ok', cache: 'unavailable' });
+
+    redisProxy.resume();
+    await expectHealthyAgain();
+  });
+
+  it('recovers when the network heals but every pooled connection stays black-holed', async () => {
+    // Fill the pool with established connections, then strand all of them in a query.
+    await Promise.all(Array.from({ length: 8 }, () => health()));
+    postgresProxy.hang();
+    const during = await Promise.all(Array.from({ length: 6 }, () => health()));
+    expect(during.map((response) => response.status)).to.deep.equal(Array(6).fill(503));
+
+    postgresProxy.heal();
+    // Only a client-side query timeout frees the stranded connections; then the pool refills.
+    await expectHealthyAgain();
+  });
+
+  it('reports both when both are stopped', async () => {
+    await redisProxy.stop();
+    await postgresProxy.stop();
+    const response = await health();
+    expect(response.status).to.equal(503);
+    expect(response.body.checks).to.deep.equal({ database: 'unavailable', cache: 'unavailable' });
+
+    await redisProxy.start();
+    await postgresProxy.start();
+    await expectHealthyAgain();
+  });
+
+  it('answers a request 503 SERVICE_UNAVAILABLE (not 500) while PostgreSQL is down, and serves it after', async () => {
+    const credentials = { email: 'nobody@example.com', password: 'Correct-Horse-Battery-9' };
+    await postgresProxy.stop();
+    const during = await http().post('/api/auth/login/').send(credentials);
+    expect(during.status).to.equal(503);
+    expect(during.body.code).to.equal('SERVICE_UNAVAILABLE');
+    expect(during.headers['retry-after']).to.match(/^\d+$/);
+
+    await postgresProxy.start();
+    await expectHealthyAgain();
+    const after = await http().post('/api/auth/login/').send(credentials);
+    expect(after.status).to.equal(401);
+    expect(after.body.code).to.equal('AUTHENTICATION_FAILED');
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE (not 500, not never) when PostgreSQL goes silent mid-request', async () => {
+    await health(); // an established connection in the pool, which the hang strands
+    postgresProxy.hang();
+    const started = Date.now();
+    const during = await http()
+      .post('/api/auth/login/')
+      .send({ email: 'nobody@example.com', password: 'Correct-Horse-Battery-9' });
+    expect(during.status).to.equal(503);
+    expect(during.body).to.deep.equal({
+      detail: 'The service is temporarily unavailable.',
+      code: 'SERVICE_UNAVAILABLE',
+    });
+    // statement timeout (1 s here) + the client's margin, not an open-ended wait.
+    expect(Date.now() - started).to.be.below(6000);
+    postgresProxy.resume();
+    await expectHealthyAgain();
+  });
+});
