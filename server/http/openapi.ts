@@ -63,25 +63,34 @@ export function buildOpenApiDocument(appRouter: AnyTRPCRouter, version: string):
     securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
   }) as JsonObject;
 
-  const metaByPath = new Map<string, NonNullable<RouteMeta['openapi']>>();
+  // Keyed by method too: two procedures may share a path (GET and PATCH of one resource).
+  const routeKey = (method: string, path: string) =>
+    `${method.toUpperCase()} ${path.replace(/\/$/, '')}`;
+  const metaByRoute = new Map<string, NonNullable<RouteMeta['openapi']>>();
   for (const procedure of Object.values(
     appRouter._def.procedures as Record<string, AnyTRPCProcedure>,
   )) {
     const openapi = (procedure._def.meta as RouteMeta | undefined)?.openapi;
-    if (openapi) metaByPath.set(openapi.path.replace(/\/$/, ''), openapi);
+    if (openapi) metaByRoute.set(routeKey(openapi.method, openapi.path), openapi);
   }
 
   const paths: JsonObject = {};
   for (const [generatedPath, item] of Object.entries(document.paths as JsonObject)) {
-    const meta = metaByPath.get(generatedPath.replace(/\/$/, ''));
-    const path = meta ? meta.path : generatedPath;
-    for (const operation of Object.values(item as JsonObject)) {
+    let path = generatedPath;
+    for (const [method, operation] of Object.entries(item as JsonObject)) {
       if (typeof operation !== 'object' || !operation.responses) continue;
+      const meta = metaByRoute.get(routeKey(method, generatedPath));
+      if (meta) path = meta.path;
       const responses: JsonObject = {};
       const success = operation.responses['200'];
       if (success) responses[String(meta?.successStatus ?? 200)] = success;
-      const statuses = meta?.protect ? ERROR_STATUSES_PROTECTED : ERROR_STATUSES_PUBLIC;
-      for (const [status, description] of Object.entries(statuses))
+      const statuses: Record<string, string> = {
+        ...(meta?.protect ? ERROR_STATUSES_PROTECTED : ERROR_STATUSES_PUBLIC),
+        ...meta?.errorResponses,
+      };
+      for (const [status, description] of Object.entries(statuses).sort(
+        ([a], [b]) => Number(a) - Number(b),
+      ))
         responses[status] = errorResponse(description);
       operation.responses = responses;
       if (!meta?.protect) delete operation.security;
@@ -102,5 +111,10 @@ export function buildOpenApiDocument(appRouter: AnyTRPCRouter, version: string):
     ...(document.components.schemas ?? {}),
     ErrorEnvelope: ENVELOPE_SCHEMA,
   };
+  // The generator's default error shapes ({message, code, issues}) describe tRPC's wire, not the
+  // envelope the bridge sends; nothing refers to them once the responses above are in place.
+  for (const name of Object.keys(document.components.schemas)) {
+    if (name.startsWith('error.')) delete document.components.schemas[name];
+  }
   return document;
 }

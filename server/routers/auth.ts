@@ -37,6 +37,7 @@ export const authRouter = router({
         path: '/auth/login/',
         summary: 'Log in with email and password',
         tags,
+        errorResponses: { 401: 'Wrong email or password, or an inactive account' },
       },
     })
     .input(loginInput)
@@ -64,6 +65,7 @@ export const authRouter = router({
         path: '/auth/refresh/',
         summary: 'Rotate a refresh token for a new pair',
         tags,
+        errorResponses: { 401: 'Refresh token invalid, expired, revoked or already used' },
       },
     })
     .input(refreshInput)

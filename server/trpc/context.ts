@@ -41,5 +41,7 @@ export interface RouteMeta {
     successStatus?: number;
     /** Extra methods served by the same procedure on REST (PATCH beside PUT). */
     alsoMethods?: Array<'PUT' | 'PATCH' | 'POST' | 'DELETE'>;
+    /** Error statuses beyond those of its kind, e.g. the 401 of a public credential check. */
+    errorResponses?: Record<number, string>;
   };
 }
