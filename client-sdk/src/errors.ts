@@ -31,7 +31,7 @@ export class AuthClientError extends TRPCClientError<AppRouter> {
   }
 
   /** Wraps anything a call can fail with; an AuthClientError is returned as it is. */
-  static from(error: unknown): AuthClientError {
+  static override from(error: unknown): AuthClientError {
     if (error instanceof AuthClientError) return error;
     return new AuthClientError(TRPCClientError.from<AppRouter>(asObject(error)));
   }
