@@ -112,6 +112,26 @@ const environmentSchema = z.object({
   FRONTEND_URL: url(/^https?:$/, 'http(s)://').default('http://localhost:3000'),
   APP_NAME: z.string().min(1).default('Auth Service'),
   SUPPORT_EMAIL: z.email({ error: 'expected an email address' }).default('support@example.com'),
+
+  // Email delivery (see docs/email.md): the transport, the outbox worker, verification.
+  EMAIL_BACKEND: z.enum(['auto', 'sendgrid', 'smtp', 'console']).default('auto'),
+  SENDGRID_API_KEY: z.string().min(1).optional(),
+  SENDGRID_API_URL: url(/^https?:$/, 'http(s)://').optional(),
+  SENDGRID_SANDBOX_MODE: booleanFromEnv.default(false),
+  EMAIL_SEND_TIMEOUT_MS: integer(100, 120_000).default(15_000),
+  TEMPLATES_DIR: z.string().min(1).default('templates/email'),
+  EMAIL_OUTBOX_WORKER: booleanFromEnv.default(true),
+  EMAIL_OUTBOX_POLL_MS: integer(50, 600_000).default(1000),
+  EMAIL_OUTBOX_BATCH_SIZE: integer(1, 1000).default(10),
+  EMAIL_OUTBOX_MAX_ATTEMPTS: integer(1, 100).default(10),
+  EMAIL_OUTBOX_BACKOFF_BASE_MS: integer(10, 3_600_000).default(5000),
+  EMAIL_OUTBOX_BACKOFF_MAX_MS: integer(10, 24 * 3_600_000).default(3_600_000),
+  EMAIL_OUTBOX_LEASE_MS: integer(1000, 3_600_000).default(120_000),
+  EMAIL_OUTBOX_RETENTION_DAYS: integer(0, 3650).default(7),
+  EMAIL_VERIFICATION_TIMEOUT: integer(60, 30 * 24 * 3600).default(3 * 24 * 3600),
+  REQUIRE_EMAIL_VERIFICATION: booleanFromEnv.default(false),
+  VERIFICATION_RESEND_LIMIT: integer(1, 1000).default(3),
+  VERIFICATION_RESEND_WINDOW: integer(1, 7 * 24 * 3600).default(3600),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -167,6 +187,29 @@ export interface Config {
     password: string | undefined;
     useTls: boolean;
     defaultFrom: string;
+    /** The transport, resolved from EMAIL_BACKEND (`auto` picks by what is configured). */
+    backend: 'sendgrid' | 'smtp' | 'console';
+    sendgrid: { apiKey: string; apiUrl: string | undefined; sandboxMode: boolean } | null;
+    sendTimeoutMs: number;
+    templatesDir: string;
+    outbox: {
+      /** Whether this process runs the delivery worker (every instance may; they never collide). */
+      worker: boolean;
+      pollMs: number;
+      batchSize: number;
+      maxAttempts: number;
+      backoffBaseMs: number;
+      backoffMaxMs: number;
+      leaseMs: number;
+      /** Sent messages are deleted after this many days; 0 keeps them. */
+      retentionDays: number;
+    };
+  };
+  emailVerification: {
+    timeoutSeconds: number;
+    required: boolean;
+    resendLimit: number;
+    resendWindowSeconds: number;
   };
   frontendUrl: string;
   appName: string;
@@ -190,7 +233,7 @@ export function weakSecretReason(secret: string | undefined): string | null {
 function describeIssue(issue: z.core.$ZodIssue, source: Record<string, string | undefined>) {
   const name = String(issue.path[0] ?? 'environment');
   const value = source[name];
-  const shown = value === undefined || /SECRET|PASSWORD/.test(name) ? '' : ` (got "${value}")`;
+  const shown = value === undefined || /SECRET|PASSWORD|API_KEY/.test(name) ? '' : ` (got "${value}")`;
   return `${name}: ${issue.message}${shown}`;
 }
 
@@ -215,6 +258,18 @@ function databaseFrom(environment: Environment): DatabaseConfig {
     return { kind: 'external', url, ssl: environment.DB_SSL, ...pool };
   }
   return { kind: 'embedded', dataDir: environment.EMBEDDED_DATA_DIR, ...pool };
+}
+
+/** EMAIL_BACKEND=auto: SendGrid when it has a key, SMTP when it has a host, else the console. */
+function emailBackendFrom(environment: Environment): Config['email']['backend'] {
+  const wanted = environment.EMAIL_BACKEND;
+  if (wanted === 'sendgrid' && !environment.SENDGRID_API_KEY)
+    throw new ConfigError('Invalid configuration: EMAIL_BACKEND=sendgrid needs SENDGRID_API_KEY');
+  if (wanted === 'smtp' && !environment.EMAIL_HOST)
+    throw new ConfigError('Invalid configuration: EMAIL_BACKEND=smtp needs EMAIL_HOST');
+  if (wanted !== 'auto') return wanted;
+  if (environment.SENDGRID_API_KEY) return 'sendgrid';
+  return environment.EMAIL_HOST ? 'smtp' : 'console';
 }
 
 /** Reads `.env` (when present) beneath the process environment, which always wins. */
@@ -255,6 +310,7 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
   if (environment.DB_POOL_MIN > environment.DB_POOL_MAX) {
     throw new ConfigError('Invalid configuration: DB_POOL_MIN must not exceed DB_POOL_MAX');
   }
+  const emailBackend = emailBackendFrom(environment);
 
   const secretKeyIsEphemeral = !environment.SECRET_KEY;
   const debug = environment.DEBUG ?? environment.NODE_ENV === 'development';
@@ -303,6 +359,32 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
       password: environment.EMAIL_HOST_PASSWORD,
       useTls: environment.EMAIL_USE_TLS,
       defaultFrom: environment.DEFAULT_FROM_EMAIL,
+      backend: emailBackend,
+      sendgrid: environment.SENDGRID_API_KEY
+        ? {
+            apiKey: environment.SENDGRID_API_KEY,
+            apiUrl: environment.SENDGRID_API_URL,
+            sandboxMode: environment.SENDGRID_SANDBOX_MODE,
+          }
+        : null,
+      sendTimeoutMs: environment.EMAIL_SEND_TIMEOUT_MS,
+      templatesDir: environment.TEMPLATES_DIR,
+      outbox: {
+        worker: environment.EMAIL_OUTBOX_WORKER,
+        pollMs: environment.EMAIL_OUTBOX_POLL_MS,
+        batchSize: environment.EMAIL_OUTBOX_BATCH_SIZE,
+        maxAttempts: environment.EMAIL_OUTBOX_MAX_ATTEMPTS,
+        backoffBaseMs: environment.EMAIL_OUTBOX_BACKOFF_BASE_MS,
+        backoffMaxMs: environment.EMAIL_OUTBOX_BACKOFF_MAX_MS,
+        leaseMs: environment.EMAIL_OUTBOX_LEASE_MS,
+        retentionDays: environment.EMAIL_OUTBOX_RETENTION_DAYS,
+      },
+    },
+    emailVerification: {
+      timeoutSeconds: environment.EMAIL_VERIFICATION_TIMEOUT,
+      required: environment.REQUIRE_EMAIL_VERIFICATION,
+      resendLimit: environment.VERIFICATION_RESEND_LIMIT,
+      resendWindowSeconds: environment.VERIFICATION_RESEND_WINDOW,
     },
     frontendUrl: environment.FRONTEND_URL.replace(/\/+$/, ''),
     appName: environment.APP_NAME,

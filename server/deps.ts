@@ -8,7 +8,7 @@ import { MemoryKeyValueStore, type KeyValueStore } from './lib/cache.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { JwtCodec } from './lib/jwt.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import { ConsoleMailer } from './lib/mailer/console-mailer.js';
+import { createEmailDelivery, type OutboxWorker } from './lib/mailer/index.js';
 import type { Mailer } from './lib/mailer/types.js';
 import { ScryptPasswordHasher, type PasswordHasher } from './lib/password-hasher.js';
 import { RedisKeyValueStore } from './lib/redis-store.js';
@@ -25,6 +25,11 @@ export interface Dependencies {
   hasher: PasswordHasher;
   jwt: JwtCodec;
   mailer: Mailer;
+  /**
+   * Delivers the email outbox. Not started here: server/index.ts starts it after listening,
+   * tests drive it. Null when a mailer override replaces the outbox.
+   */
+  emailWorker: OutboxWorker | null;
   services: Services;
   healthChecks: Record<string, HealthCheck>;
   /** Releases what this builder opened (never what an override brought in). */
@@ -73,8 +78,13 @@ export async function buildDependencies(
     audience: config.jwt.audience,
     clock,
   });
-  const mailer = overrides.mailer ?? new ConsoleMailer();
   const repositories = createRepositories(database);
+  // Mail is enqueued in the outbox with the change that causes it; the worker delivers it.
+  // Templates load (and are checked) here, so a broken one stops the start.
+  const email = overrides.mailer
+    ? null
+    : createEmailDelivery(config, { outbox: repositories.emailOutbox, clock, logger });
+  const mailer = overrides.mailer ?? email!.mailer;
 
   const services = createServices({
     repositories,
@@ -92,6 +102,10 @@ export async function buildDependencies(
       passwordMinLength: config.passwords.minLength,
       passwordResetTimeoutSeconds: config.passwords.resetTimeoutSeconds,
       frontendUrl: config.frontendUrl,
+      emailVerificationTimeoutSeconds: config.emailVerification.timeoutSeconds,
+      requireEmailVerification: config.emailVerification.required,
+      verificationResendLimit: config.emailVerification.resendLimit,
+      verificationResendWindowSeconds: config.emailVerification.resendWindowSeconds,
     },
   });
 
@@ -104,6 +118,7 @@ export async function buildDependencies(
     hasher,
     jwt,
     mailer,
+    emailWorker: email?.worker ?? null,
     services,
     healthChecks: {
       database: async () => {
@@ -112,6 +127,7 @@ export async function buildDependencies(
       cache: () => cache.ping(),
     },
     async close() {
+      await email?.close(config.http.shutdownTimeoutMs);
       if (!overrides.cache) await cache.close();
       if (!overrides.database) await database.close();
     },

@@ -71,9 +71,12 @@ async function main() {
       cache: deps.cache.kind === 'redis' ? 'Redis' : 'in-process store (no REDIS_URL)',
       url: `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${port}`,
       env: config.env,
+      email: config.email.backend,
     },
     `auth-service listening on ${config.http.host}:${port}`,
   );
+  // Delivers the email outbox (stopped, bounded, by deps.close() on shutdown).
+  if (config.email.outbox.worker) deps.emailWorker?.start();
 
   let stopping = false;
   const stop = async (signal: string) => {

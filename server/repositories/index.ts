@@ -1,5 +1,7 @@
 import type { Database } from '../../db/connection.js';
 import { createActivityRepository } from './activity.js';
+import { createEmailOutboxRepository } from './email-outbox.js';
+import { createEmailVerificationTokenRepository } from './email-verification-tokens.js';
 import { createSessionRepository } from './sessions.js';
 import { transactionRunner } from './transaction.js';
 import { createUserRepository } from './users.js';
@@ -9,6 +11,11 @@ export function createRepositories(database: Database) {
     users: createUserRepository(database.models),
     sessions: createSessionRepository(database.sequelize, database.models),
     activity: createActivityRepository(database.models),
+    emailOutbox: createEmailOutboxRepository(database.sequelize, database.models),
+    emailVerificationTokens: createEmailVerificationTokenRepository(
+      database.sequelize,
+      database.models,
+    ),
     transaction: transactionRunner(database.sequelize),
   };
 }

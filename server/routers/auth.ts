@@ -1,5 +1,6 @@
 import { router, publicProcedure, authedProcedure } from '../trpc/init.js';
 import { messageOutput } from '../schemas/common.js';
+import { resendVerificationInput, verifyEmailInput } from '../schemas/verification.js';
 import {
   authResult,
   changePasswordInput,
@@ -113,4 +114,33 @@ export const authRouter = router({
     .input(changePasswordInput)
     .output(changePasswordResult)
     .mutation(({ ctx, input }) => ctx.services.auth.changePassword(ctx.viewer, input, ctx.request)),
+
+  verifyEmail: publicProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/verify-email/',
+        summary: 'Mark the account verified with the token from the email link',
+        tags,
+      },
+    })
+    .input(verifyEmailInput)
+    .output(messageOutput)
+    .mutation(({ ctx, input }) =>
+      ctx.services.emailVerification.verify(input.token, ctx.request),
+    ),
+
+  resendVerification: authedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/resend-verification/',
+        summary: 'Email a new verification link (limited per account)',
+        tags,
+        protect: true,
+      },
+    })
+    .input(resendVerificationInput)
+    .output(messageOutput)
+    .mutation(({ ctx }) => ctx.services.emailVerification.resend(ctx.viewer, ctx.request)),
 });

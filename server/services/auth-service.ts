@@ -13,6 +13,7 @@ import type {
 } from '../schemas/auth.js';
 import type { AuthService, RequestOrigin, Viewer } from './contracts.js';
 import type { ServiceDependencies } from './dependencies.js';
+import type { EmailVerifications } from './email-verification-service.js';
 import { passwordProblems } from './password-policy.js';
 import type { SessionManager } from './session-service.js';
 import { toUserView } from './user-view.js';
@@ -23,6 +24,7 @@ export class AccountAuthService implements AuthService {
   constructor(
     private readonly deps: ServiceDependencies,
     private readonly sessions: SessionManager,
+    private readonly verification: EmailVerifications,
   ) {}
 
   async register(input: RegisterInput, origin: RequestOrigin): Promise<AuthResult> {
@@ -47,8 +49,14 @@ export class AccountAuthService implements AuthService {
           transaction,
         );
         const { tokens } = await this.sessions.start(user, origin, transaction);
+        const link = await this.verification.issueLink(user, transaction);
         await this.deps.mailer.sendWelcome(
-          { to: user.email, fullName: user.fullName, verifyUrl: null },
+          {
+            to: user.email,
+            fullName: user.fullName,
+            verifyUrl: link.url,
+            verifyExpiresInHours: link.expiresInHours,
+          },
           { transaction },
         );
         return { user, tokens };
@@ -81,6 +89,17 @@ export class AccountAuthService implements AuthService {
         metadata: { reason: passwordMatches ? 'inactive' : 'bad_password' },
       });
       throw new AppError('AUTHENTICATION_FAILED');
+    }
+    // Only after the right password: the distinct answer reveals nothing to someone without it.
+    if (this.deps.settings.requireEmailVerification && !user.isVerified) {
+      await repositories.activity.record({
+        userId: user.id,
+        action: 'login_failed',
+        ...origin,
+        at: clock.now(),
+        metadata: { reason: 'email_not_verified' },
+      });
+      throw new AppError('EMAIL_NOT_VERIFIED');
     }
 
     // Hashes made with weaker parameters are upgraded while the plain password is at hand.

@@ -58,6 +58,14 @@ export interface PasswordResetService {
   resetPassword(input: ResetPasswordInput, origin: RequestOrigin): Promise<{ message: string }>;
 }
 
+/** Email verification (services/email-verification-service.ts). */
+export interface EmailVerificationService {
+  /** Marks the account verified; an unknown, expired or used token is a 400 on `token`. */
+  verify(token: string, origin: RequestOrigin): Promise<{ message: string }>;
+  /** Mails a new link (the old one stops working); limited per account. */
+  resend(viewer: Viewer, origin: RequestOrigin): Promise<{ message: string }>;
+}
+
 export interface ProfileService {
   get(viewer: Viewer): Promise<UserView>;
   update(
@@ -71,5 +79,6 @@ export interface Services {
   sessions: SessionService;
   auth: AuthService;
   passwordReset: PasswordResetService;
+  emailVerification: EmailVerificationService;
   profile: ProfileService;
 }

@@ -15,6 +15,11 @@ export interface ServiceSettings {
   passwordMinLength: number;
   passwordResetTimeoutSeconds: number;
   frontendUrl: string;
+  emailVerificationTimeoutSeconds: number;
+  /** REQUIRE_EMAIL_VERIFICATION: an unverified account cannot log in. */
+  requireEmailVerification: boolean;
+  verificationResendLimit: number;
+  verificationResendWindowSeconds: number;
 }
 
 export interface ServiceDependencies {

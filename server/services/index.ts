@@ -1,6 +1,7 @@
 import { AccountAuthService } from './auth-service.js';
 import type { Services } from './contracts.js';
 import type { ServiceDependencies } from './dependencies.js';
+import { EmailVerifications } from './email-verification-service.js';
 import { PasswordResets } from './password-reset-service.js';
 import { Profiles } from './profile-service.js';
 import { SessionManager } from './session-service.js';
@@ -10,10 +11,12 @@ export type { ServiceDependencies, ServiceSettings } from './dependencies.js';
 
 export function createServices(deps: ServiceDependencies): Services {
   const sessions = new SessionManager(deps);
+  const emailVerification = new EmailVerifications(deps);
   return {
     sessions,
-    auth: new AccountAuthService(deps, sessions),
+    auth: new AccountAuthService(deps, sessions, emailVerification),
     passwordReset: new PasswordResets(deps, sessions),
+    emailVerification,
     profile: new Profiles(deps),
   };
 }

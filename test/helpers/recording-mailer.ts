@@ -1,9 +1,23 @@
-import type { Mailer, PasswordChangedEmail, PasswordResetEmail, WelcomeEmail } from '../../server/lib/mailer/types.js';
+import type {
+  AccountDeactivatedEmail,
+  EmailVerificationEmail,
+  EmailVerifiedEmail,
+  Mailer,
+  PasswordChangedEmail,
+  PasswordResetEmail,
+  WelcomeEmail,
+} from '../../server/lib/mailer/types.js';
 
 export type RecordedEmail =
   | ({ kind: 'welcome' } & WelcomeEmail)
+  | ({ kind: 'email_verification' } & EmailVerificationEmail)
   | ({ kind: 'password_reset' } & PasswordResetEmail)
-  | ({ kind: 'password_changed' } & PasswordChangedEmail);
+  | ({ kind: 'password_changed' } & PasswordChangedEmail)
+  | ({ kind: 'email_verified' } & EmailVerifiedEmail)
+  | ({ kind: 'account_deactivated' } & AccountDeactivatedEmail);
+
+const tokenOf = (url: string | null | undefined) =>
+  url ? (new URL(url).searchParams.get('token') ?? undefined) : undefined;
 
 /** Keeps every message instead of sending it, so tests can read links out of them. */
 export class RecordingMailer implements Mailer {
@@ -11,6 +25,10 @@ export class RecordingMailer implements Mailer {
 
   async sendWelcome(message: WelcomeEmail) {
     this.sent.push({ kind: 'welcome', ...message });
+  }
+
+  async sendEmailVerification(message: EmailVerificationEmail) {
+    this.sent.push({ kind: 'email_verification', ...message });
   }
 
   async sendPasswordReset(message: PasswordResetEmail) {
@@ -21,14 +39,33 @@ export class RecordingMailer implements Mailer {
     this.sent.push({ kind: 'password_changed', ...message });
   }
 
+  async sendEmailVerified(message: EmailVerifiedEmail) {
+    this.sent.push({ kind: 'email_verified', ...message });
+  }
+
+  async sendAccountDeactivated(message: AccountDeactivatedEmail) {
+    this.sent.push({ kind: 'account_deactivated', ...message });
+  }
+
   last<K extends RecordedEmail['kind']>(kind: K): Extract<RecordedEmail, { kind: K }> | undefined {
-    return this.sent.filter((email) => email.kind === kind).at(-1) as Extract<RecordedEmail, { kind: K }> | undefined;
+    return this.sent.filter((email) => email.kind === kind).at(-1) as
+      Extract<RecordedEmail, { kind: K }> | undefined;
   }
 
   resetTokenFor(to: string): string | undefined {
-    const email = this.sent.filter((sent) => sent.kind === 'password_reset' && sent.to === to).at(-1) as
-      | PasswordResetEmail
-      | undefined;
-    return email ? new URL(email.resetUrl).searchParams.get('token') ?? undefined : undefined;
+    const email = this.sent
+      .filter((sent) => sent.kind === 'password_reset' && sent.to === to)
+      .at(-1) as PasswordResetEmail | undefined;
+    return tokenOf(email?.resetUrl);
+  }
+
+  /** The token of the newest verification link sent to `to` (welcome or a resend). */
+  verificationTokenFor(to: string): string | undefined {
+    const email = this.sent
+      .filter(
+        (sent) => (sent.kind === 'welcome' || sent.kind === 'email_verification') && sent.to === to,
+      )
+      .at(-1) as WelcomeEmail | EmailVerificationEmail | undefined;
+    return tokenOf(email?.verifyUrl);
   }
 }

@@ -1,6 +1,18 @@
-import type { Mailer, PasswordChangedEmail, PasswordResetEmail, WelcomeEmail } from './types.js';
+import type {
+  AccountDeactivatedEmail,
+  EmailVerificationEmail,
+  EmailVerifiedEmail,
+  Mailer,
+  PasswordChangedEmail,
+  PasswordResetEmail,
+  WelcomeEmail,
+} from './types.js';
 
-/** Development transport: prints each message with its links, so a developer can follow them. */
+/**
+ * Prints each message with its links, at once and without templates or a database: for scripts
+ * and throwaway runs. The service itself sends through the outbox (EMAIL_BACKEND=console prints
+ * the rendered messages from there).
+ */
 export class ConsoleMailer implements Mailer {
   constructor(
     private readonly write: (text: string) => void = (text) => process.stdout.write(text),
@@ -10,6 +22,14 @@ export class ConsoleMailer implements Mailer {
     this.print(message.to, 'Welcome', [
       `Hello ${message.fullName}, your account is ready.`,
       message.verifyUrl ? `Verify your email: ${message.verifyUrl}` : '',
+    ]);
+  }
+
+  async sendEmailVerification(message: EmailVerificationEmail) {
+    this.print(message.to, 'Confirm your email address', [
+      `Hello ${message.fullName},`,
+      `Verify your email: ${message.verifyUrl}`,
+      `The link expires in ${message.verifyExpiresInHours} hours and works once.`,
     ]);
   }
 
@@ -26,6 +46,18 @@ export class ConsoleMailer implements Mailer {
       `Hello ${message.fullName}, your password was changed at ${message.at.toISOString()}`,
       `from ${message.ip ?? 'an unknown address'} (${message.userAgent ?? 'unknown client'}).`,
       'If this was not you, reset your password now and contact support.',
+    ]);
+  }
+
+  async sendEmailVerified(message: EmailVerifiedEmail) {
+    this.print(message.to, 'Your email address is confirmed', [
+      `Thank you, ${message.fullName}: your email address is confirmed.`,
+    ]);
+  }
+
+  async sendAccountDeactivated(message: AccountDeactivatedEmail) {
+    this.print(message.to, 'Your account was deactivated', [
+      `Hello ${message.fullName}, your account was deactivated at ${message.at.toISOString()}.`,
     ]);
   }
 

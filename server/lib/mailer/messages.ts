@@ -1,0 +1,170 @@
+/**
+ * Every message the service sends, in one table: what its outbox row stores (the payload, plain
+ * JSON, validated again when it is sent), how that becomes template data, and which links each
+ * message must carry (checked at start-up, so a template that loses its button stops the start).
+ */
+import { z } from 'zod';
+
+export const EMAIL_KINDS = [
+  'welcome',
+  'email_verification',
+  'password_reset',
+  'password_changed',
+  'email_verified',
+  'account_deactivated',
+] as const;
+
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+
+const fullName = z.string();
+const isoTime = z.iso.datetime({ offset: true });
+
+export const PAYLOAD_SCHEMAS = {
+  welcome: z.object({
+    fullName,
+    verifyUrl: z.string().nullable(),
+    verifyExpiresInHours: z.number().nullable(),
+  }),
+  email_verification: z.object({
+    fullName,
+    verifyUrl: z.string(),
+    verifyExpiresInHours: z.number(),
+  }),
+  password_reset: z.object({ fullName, resetUrl: z.string(), expiresInMinutes: z.number() }),
+  password_changed: z.object({
+    fullName,
+    at: isoTime,
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+  }),
+  email_verified: z.object({ fullName }),
+  account_deactivated: z.object({ fullName, at: isoTime }),
+} satisfies Record<EmailKind, z.ZodType>;
+
+export type EmailPayloads = { [K in EmailKind]: z.infer<(typeof PAYLOAD_SCHEMAS)[K]> };
+
+/** Product-wide values every template can use (APP_NAME, SUPPORT_EMAIL, FRONTEND_URL). */
+export interface Brand {
+  appName: string;
+  supportEmail: string;
+  frontendUrl: string;
+}
+
+export type TemplateData = Record<string, string | number | boolean | null>;
+
+/** "3 days", "1 hour", "45 minutes": how long a link lives, in words. */
+export function describeDuration(minutes: number): string {
+  const plural = (count: number, unit: string) => `${count} ${unit}${count === 1 ? '' : 's'}`;
+  if (minutes >= 24 * 60 && minutes % (24 * 60) === 0) return plural(minutes / (24 * 60), 'day');
+  if (minutes >= 60 && minutes % 60 === 0) return plural(minutes / 60, 'hour');
+  return plural(Math.max(1, Math.round(minutes)), 'minute');
+}
+
+const timeFormat = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'UTC',
+  dateStyle: 'long',
+  timeStyle: 'short',
+});
+
+/** "25 November 2026 at 10:05 UTC": unambiguous for a reader anywhere. */
+export const describeTime = (iso: string): string => `${timeFormat.format(new Date(iso))} UTC`;
+
+/** Template data for one message: the brand, the payload, and what the templates derive from it. */
+export function templateData<K extends EmailKind>(
+  kind: K,
+  payload: EmailPayloads[K],
+  brand: Brand,
+): TemplateData {
+  const base: TemplateData = {
+    appName: brand.appName,
+    supportEmail: brand.supportEmail,
+    frontendUrl: brand.frontendUrl,
+  };
+  const data = payload as EmailPayloads[EmailKind] & Record<string, unknown>;
+  switch (kind) {
+    case 'welcome':
+    case 'email_verification': {
+      const message = data as EmailPayloads['welcome'];
+      return {
+        ...base,
+        fullName: message.fullName,
+        verifyUrl: message.verifyUrl,
+        expiresIn: describeDuration((message.verifyExpiresInHours ?? 72) * 60),
+      };
+    }
+    case 'password_reset': {
+      const message = data as EmailPayloads['password_reset'];
+      return {
+        ...base,
+        fullName: message.fullName,
+        resetUrl: message.resetUrl,
+        expiresIn: describeDuration(message.expiresInMinutes),
+      };
+    }
+    case 'password_changed': {
+      const message = data as EmailPayloads['password_changed'];
+      return {
+        ...base,
+        fullName: message.fullName,
+        when: describeTime(message.at),
+        ip: message.ip ?? 'an unknown address',
+        userAgent: message.userAgent ?? 'an unknown browser or app',
+        // "Not you?": the way back in is a reset, which also ends every session.
+        resetUrl: `${brand.frontendUrl}/forgot-password`,
+      };
+    }
+    case 'email_verified':
+      return { ...base, fullName: data.fullName, loginUrl: `${brand.frontendUrl}/login` };
+    case 'account_deactivated': {
+      const message = data as EmailPayloads['account_deactivated'];
+      return {
+        ...base,
+        fullName: message.fullName,
+        when: describeTime(message.at),
+        supportUrl: `mailto:${brand.supportEmail}`,
+      };
+    }
+    default:
+      throw new Error(`unknown email kind "${String(kind)}"`);
+  }
+}
+
+/** The template data fields each message must show as a link, in both its parts. */
+export const REQUIRED_LINKS: Record<EmailKind, string[]> = {
+  welcome: ['verifyUrl'],
+  email_verification: ['verifyUrl'],
+  password_reset: ['resetUrl'],
+  password_changed: ['resetUrl'],
+  email_verified: ['loginUrl'],
+  account_deactivated: ['supportEmail'],
+};
+
+/** Where each message's templates live: `<base>.subject.hbs`, `<base>.html.hbs`, `<base>.text.hbs`. */
+export const templateBaseName = (kind: EmailKind): string => kind.replace(/_/g, '-');
+
+/** Sample data for the start-up check and `npm run email:preview`; the name tries to inject HTML. */
+export const SAMPLE_PAYLOADS: EmailPayloads = {
+  welcome: {
+    fullName: 'Ada Lovelace <img src=x onerror=alert(1)>',
+    verifyUrl: 'https://app.example.com/verify-email?token=sample-verification-token',
+    verifyExpiresInHours: 72,
+  },
+  email_verification: {
+    fullName: 'Ada Lovelace',
+    verifyUrl: 'https://app.example.com/verify-email?token=sample-verification-token',
+    verifyExpiresInHours: 72,
+  },
+  password_reset: {
+    fullName: 'Ada Lovelace',
+    resetUrl: 'https://app.example.com/reset-password?token=sample-reset-token',
+    expiresInMinutes: 60,
+  },
+  password_changed: {
+    fullName: 'Ada Lovelace',
+    at: '2026-11-25T10:05:00.000Z',
+    ip: '203.0.113.7',
+    userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) Firefox/133.0',
+  },
+  email_verified: { fullName: 'Ada Lovelace' },
+  account_deactivated: { fullName: 'Ada Lovelace', at: '2026-11-25T10:05:00.000Z' },
+};
