@@ -73,6 +73,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 # Exec form: node is PID 1 and receives SIGTERM directly; the service drains in-flight
 # requests (SHUTDOWN_TIMEOUT_SECONDS) and exits 0. Run with `--init` (compose: `init: true`)
-# to also have zombies reaped and Ctrl+C forwarded.
+# so that an init process also reaps zombies.
 # Migrations: set MIGRATE_ON_START=true, or run `node dist/db/migrate.js up` once per release.
 CMD ["node", "dist/server/index.js"]
