@@ -1,9 +1,12 @@
 import type { Database } from '../../db/connection.js';
 import { createActivityRepository } from './activity.js';
+import { createActivityPageRepository } from './activity-pages.js';
+import { createActiveSessionRepository } from './active-sessions.js';
 import { createEmailOutboxRepository } from './email-outbox.js';
 import { createEmailVerificationTokenRepository } from './email-verification-tokens.js';
 import { createSessionRepository } from './sessions.js';
 import { transactionRunner } from './transaction.js';
+import { createUserDirectoryRepository } from './user-directory.js';
 import { createUserRepository } from './users.js';
 
 export function createRepositories(database: Database) {
@@ -11,6 +14,9 @@ export function createRepositories(database: Database) {
     users: createUserRepository(database.models),
     sessions: createSessionRepository(database.sequelize, database.models),
     activity: createActivityRepository(database.models),
+    activityPages: createActivityPageRepository(database.sequelize),
+    activeSessions: createActiveSessionRepository(database.models),
+    userDirectory: createUserDirectoryRepository(database.sequelize),
     emailOutbox: createEmailOutboxRepository(database.sequelize, database.models),
     emailVerificationTokens: createEmailVerificationTokenRepository(
       database.sequelize,
@@ -23,3 +29,4 @@ export function createRepositories(database: Database) {
 export type Repositories = ReturnType<typeof createRepositories>;
 export type { DbTransaction } from './transaction.js';
 export type * from './types.js';
+export type { PageKey } from './keyset.js';

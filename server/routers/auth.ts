@@ -1,5 +1,6 @@
 import { router, publicProcedure, authedProcedure } from '../trpc/init.js';
 import { messageOutput } from '../schemas/common.js';
+import { logoutAllOutput } from '../schemas/sessions.js';
 import { resendVerificationInput, verifyEmailInput } from '../schemas/verification.js';
 import {
   authResult,
@@ -58,6 +59,19 @@ export const authRouter = router({
     .input(logoutInput)
     .output(messageOutput)
     .mutation(({ ctx, input }) => ctx.services.auth.logout(ctx.viewer, input.refresh, ctx.request)),
+
+  logoutAll: authedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/logout-all/',
+        summary: 'Revoke every session of the caller, this one included',
+        tags,
+        protect: true,
+      },
+    })
+    .output(logoutAllOutput)
+    .mutation(({ ctx }) => ctx.services.accountSessions.logoutAll(ctx.viewer, ctx.request)),
 
   refresh: publicProcedure
     .meta({

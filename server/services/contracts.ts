@@ -12,6 +12,19 @@ import type {
 } from '../schemas/auth.js';
 import type { UpdateProfileInput } from '../schemas/profile.js';
 import type { UserView } from '../schemas/user.js';
+import type {
+  ActivityEntryView,
+  ActivityListInput,
+  AdminActivityEntryView,
+} from '../schemas/activity.js';
+import type {
+  AdminUserDetailView,
+  AdminUserListInput,
+  AdminUserUpdateInput,
+  AdminUserView,
+} from '../schemas/admin.js';
+import type { Page } from '../schemas/pagination.js';
+import type { LogoutAllResult, SessionList } from '../schemas/sessions.js';
 
 /** The caller of an authenticated procedure, as its access token and session establish it. */
 export interface Viewer {
@@ -75,10 +88,56 @@ export interface ProfileService {
   ): Promise<{ message: string; user: UserView }>;
 }
 
+/** The caller's own sessions (services/account-sessions-service.ts). */
+export interface AccountSessionService {
+  list(viewer: Viewer): Promise<SessionList>;
+  revoke(viewer: Viewer, sessionId: string, origin: RequestOrigin): Promise<{ message: string }>;
+  logoutAll(viewer: Viewer, origin: RequestOrigin): Promise<LogoutAllResult>;
+}
+
+export interface ActivityService {
+  list(viewer: Viewer, query: ActivityListInput): Promise<Page<ActivityEntryView>>;
+}
+
+/** The staff API (services/admin-service.ts); callers have passed `staffProcedure`. */
+export interface AdminService {
+  listUsers(query: AdminUserListInput): Promise<Page<AdminUserView>>;
+  getUser(viewer: Viewer, userId: string): Promise<AdminUserDetailView>;
+  updateUser(
+    staff: StaffMember,
+    viewer: Viewer,
+    input: AdminUserUpdateInput,
+    origin: RequestOrigin,
+  ): Promise<{ message: string; user: AdminUserDetailView }>;
+  userActivity(userId: string, query: ActivityListInput): Promise<Page<AdminActivityEntryView>>;
+}
+
+export interface NewSuperuser {
+  email: string;
+  fullName: string;
+  password: string;
+}
+
+/** The operator's commands (server/cli.ts); no procedure calls these. */
+export interface AccountCommandService {
+  isEmailTaken(email: string): Promise<boolean>;
+  passwordProblems(password: string, context: { email?: string; fullName?: string }): string[];
+  createSuperuser(input: NewSuperuser): Promise<UserView>;
+  changePassword(email: string, password: string): Promise<{ sessionsRevoked: number }>;
+  deactivate(
+    email: string,
+    options?: { force?: boolean },
+  ): Promise<{ alreadyInactive: boolean; sessionsRevoked: number }>;
+}
+
 export interface Services {
   sessions: SessionService;
   auth: AuthService;
   passwordReset: PasswordResetService;
   emailVerification: EmailVerificationService;
   profile: ProfileService;
+  accountSessions: AccountSessionService;
+  activity: ActivityService;
+  admin: AdminService;
+  accountCommands: AccountCommandService;
 }

@@ -1,3 +1,7 @@
+import { AccountCommands } from './account-commands.js';
+import { AccountSessions } from './account-sessions-service.js';
+import { ActivityLogs } from './activity-service.js';
+import { Administration } from './admin-service.js';
 import { AccountAuthService } from './auth-service.js';
 import type { Services } from './contracts.js';
 import type { ServiceDependencies } from './dependencies.js';
@@ -11,6 +15,7 @@ export type { ServiceDependencies, ServiceSettings } from './dependencies.js';
 
 export function createServices(deps: ServiceDependencies): Services {
   const sessions = new SessionManager(deps);
+  const activity = new ActivityLogs(deps);
   const emailVerification = new EmailVerifications(deps);
   return {
     sessions,
@@ -18,5 +23,9 @@ export function createServices(deps: ServiceDependencies): Services {
     passwordReset: new PasswordResets(deps, sessions),
     emailVerification,
     profile: new Profiles(deps),
+    accountSessions: new AccountSessions(deps, sessions),
+    activity,
+    admin: new Administration(deps, sessions, activity),
+    accountCommands: new AccountCommands(deps, sessions),
   };
 }

@@ -1,0 +1,68 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { beforeKey, MICROS_SINCE_EPOCH, type PageKey } from './keyset.js';
+import type { ActivityRecord } from './types.js';
+
+export interface ActivityPageQuery {
+  limit: number;
+  after?: PageKey;
+  actions?: string[];
+}
+
+interface ActivityRow {
+  id: string;
+  user_id: string;
+  action: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+  at: string;
+}
+
+/** One user's activity, newest first, a page at a time (index activity_logs_user_time_idx). */
+export function createActivityPageRepository(sequelize: Sequelize) {
+  return {
+    /** Up to `limit` entries after `after`, and the key of the last one when more follow. */
+    async listForUser(
+      userId: string,
+      query: ActivityPageQuery,
+    ): Promise<{ entries: ActivityRecord[]; next: PageKey | null }> {
+      const bind: unknown[] = [userId];
+      const conditions = ['a.user_id = $1'];
+      if (query.actions?.length) {
+        bind.push(query.actions);
+        conditions.push(`a.action = ANY($${bind.length}::text[])`);
+      }
+      if (query.after) {
+        bind.push(query.after.at, query.after.id);
+        conditions.push(beforeKey('a', bind.length - 1, 'bigint'));
+      }
+      bind.push(query.limit + 1);
+      const rows = await sequelize.query<ActivityRow>(
+        `SELECT a.id::text AS id, a.user_id, a.action, host(a.ip_address) AS ip_address,
+                a.user_agent, a.metadata, a.created_at, ${MICROS_SINCE_EPOCH('a.created_at')} AS at
+           FROM activity_logs a
+          WHERE ${conditions.join(' AND ')}
+          ORDER BY a.created_at DESC, a.id DESC
+          LIMIT $${bind.length}`,
+        { bind, type: QueryTypes.SELECT },
+      );
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        entries: page.map((row) => ({
+          id: row.id,
+          userId: row.user_id,
+          action: row.action,
+          ipAddress: row.ip_address,
+          userAgent: row.user_agent,
+          metadata: row.metadata,
+          createdAt: row.created_at,
+        })),
+        next: rows.length > query.limit && last ? { at: last.at, id: last.id } : null,
+      };
+    },
+  };
+}
+
+export type ActivityPageRepository = ReturnType<typeof createActivityPageRepository>;

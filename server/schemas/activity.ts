@@ -1,0 +1,51 @@
+import { z } from './messages.js';
+import { timestamp } from './common.js';
+import { pageInput, pageOf } from './pagination.js';
+
+/**
+ * The contract's activity actions. The repository keeps the same list for writing; a unit test
+ * holds the two equal (this module imports zod only, so the SDK's types stay free of Sequelize).
+ */
+export const ACTIVITY_ACTION_NAMES = [
+  'register',
+  'login',
+  'login_failed',
+  'logout',
+  'logout_all',
+  'password_change',
+  'password_reset_request',
+  'password_reset',
+  'profile_update',
+  'email_verified',
+  'session_revoked',
+  'refresh_reuse_detected',
+  'account_deactivated',
+] as const;
+
+export const activityAction = z.enum(ACTIVITY_ACTION_NAMES, {
+  error: `Choose one of: ${ACTIVITY_ACTION_NAMES.join(', ')}.`,
+});
+
+export const activityListInput = pageInput.extend({ action: activityAction.optional() });
+
+export const activityEntryOutput = z
+  .object({
+    id: z.string(),
+    action: z.string(),
+    ip_address: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'ActivityEntry' });
+
+/** Staff also see the metadata (e.g. `admin_id` on entries an administrator caused). */
+export const adminActivityEntryOutput = activityEntryOutput
+  .extend({ metadata: z.record(z.string(), z.unknown()) })
+  .meta({ id: 'AdminActivityEntry' });
+
+export const activityPageOutput = pageOf(activityEntryOutput);
+export const adminActivityPageOutput = pageOf(adminActivityEntryOutput);
+
+export type ActivityListInput = z.infer<typeof activityListInput>;
+export type ActivityEntryView = z.infer<typeof activityEntryOutput>;
+export type AdminActivityEntryView = z.infer<typeof adminActivityEntryOutput>;

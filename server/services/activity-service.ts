@@ -1,0 +1,34 @@
+/** The activity log, read a page at a time: a person's own, or (for staff) anyone's. */
+import type { ActivityRecord } from '../repositories/index.js';
+import type { ActivityListInput } from '../schemas/activity.js';
+import type { Page } from '../schemas/pagination.js';
+import { toActivityView } from './account-views.js';
+import type { ActivityService, Viewer } from './contracts.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { ServiceDependencies } from './dependencies.js';
+
+export class ActivityLogs implements ActivityService {
+  constructor(private readonly deps: ServiceDependencies) {}
+
+  list(viewer: Viewer, query: ActivityListInput) {
+    return this.page(viewer.userId, query, toActivityView);
+  }
+
+  /** Newest first; the cursor is the position of the last entry returned. */
+  async page<T>(
+    userId: string,
+    query: ActivityListInput,
+    view: (entry: ActivityRecord) => T,
+  ): Promise<Page<T>> {
+    const after = decodeCursor('activity', query.cursor);
+    const { entries, next } = await this.deps.repositories.activityPages.listForUser(userId, {
+      limit: query.limit,
+      after,
+      actions: query.action ? [query.action] : undefined,
+    });
+    return {
+      results: entries.map(view),
+      next_cursor: next ? encodeCursor('activity', next) : null,
+    };
+  }
+}
