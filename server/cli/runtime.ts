@@ -1,0 +1,36 @@
+/**
+ * What a command runs on: the configuration from the environment (and `.env`), and the same
+ * dependencies the service builds (PostgreSQL, Redis when REDIS_URL is set, the configured
+ * password hasher). Logs go to stderr, so stdout carries only the command's own output.
+ */
+import { pino } from 'pino';
+import { loadConfig, readEnvironment, type Config } from '../config.js';
+import { buildDependencies, type Dependencies } from '../deps.js';
+
+export interface CommandEnvironment {
+  config: Config;
+  /** The merged environment (process over `.env`), for the variables only the CLI reads. */
+  variables: Record<string, string | undefined>;
+}
+
+export function loadCommandEnvironment(): CommandEnvironment {
+  const variables = readEnvironment();
+  return { config: loadConfig(variables), variables };
+}
+
+/** Builds the dependencies, runs `work`, and always closes the pools so the process can end. */
+export async function withDependencies<T>(
+  config: Config,
+  work: (deps: Dependencies) => Promise<T>,
+): Promise<T> {
+  const logger = pino(
+    { level: config.logLevel === 'silent' ? 'silent' : 'warn', base: { service: 'auth_cli' } },
+    pino.destination(2),
+  );
+  const deps = await buildDependencies(config, { logger });
+  try {
+    return await work(deps);
+  } finally {
+    await deps.close();
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * The operator's CLI, run as a separate process against the test database and Redis, as an
+ * operator would run it: flags and environment, stdin lines, and a pseudo-terminal (util-linux
+ * `script`) for the interactive prompts.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { expect } from 'chai';
+import pg from 'pg';
+import { testEnvironment } from '../setup.js';
+import { bearer, createTestApp, TEST_SECRET_KEY, type TestApp } from '../helpers/app.js';
+import { signedIn, superuser } from '../helpers/accounts.js';
+import { login, uniqueEmail } from '../helpers/factories.js';
+
+const CLI = ['--import', 'tsx', 'server/cli.ts'];
+const GOOD_PASSWORD = 'Zebra-Lamp-Quartz-42';
+const RUN_TIMEOUT_MS = 30_000;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cliEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const environment = testEnvironment();
+  const variables: NodeJS.ProcessEnv = { ...process.env };
+  delete variables.AUTH_SUPERUSER_PASSWORD;
+  Object.assign(variables, {
+    NODE_ENV: 'test',
+    SECRET_KEY: TEST_SECRET_KEY,
+    DATABASE_URL: environment.databaseUrl,
+    // The test app's store uses this prefix, so revocations reach the tests' app at once.
+    REDIS_KEY_PREFIX: 'test:',
+    SCRYPT_LOG_N: '10',
+    SCRYPT_R: '8',
+    SCRYPT_P: '1',
+    LOG_LEVEL: 'silent',
+    ...(environment.redisUrl ? { REDIS_URL: environment.redisUrl } : {}),
+    ...extra,
+  });
+  return variables;
+}
+
+/** Runs the CLI with `stdin` piped in (not a terminal), bounded in time. */
+function runCli(
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...CLI, ...args], {
+      env: cliEnvironment(options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`cli ${args.join(' ')} did not finish: ${stdout} ${stderr}`));
+    }, RUN_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+/** Runs the CLI on a pseudo-terminal and answers each prompt when it appears. */
+function runOnTerminal(args: string[], dialogue: Array<[prompt: string, answer: string]>) {
+  return new Promise<Run>((resolve, reject) => {
+    const command = ['node', ...CLI, ...args].join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: { ...cliEnvironment(), TERM: 'dumb' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let position = 0;
+    let step = 0;
+    const answerPrompts = () => {
+      while (step < dialogue.length) {
+        const [prompt, answer] = dialogue[step]!;
+        const found = output.indexOf(prompt, position);
+        if (found < 0) return;
+        position = found + prompt.length;
+        step += 1;
+        child.stdin.write(`${answer}\r`);
+      }
+    };
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      answerPrompts();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no answer after step ${step}; output so far: ${JSON.stringify(output)}`));
+    }, RUN_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolve({ code, stdout: output, stderr: '' });
+    });
+  });
+}
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+describe('the CLI (run as a process)', function () {
+  this.timeout(60_000);
+  let testApp: TestApp;
+
+  before(function () {
+    // A child process cannot share the in-memory embedded database.
+    if (testEnvironment().database.description.startsWith('embedded')) this.skip();
+  });
+  beforeEach(async () => {
+    testApp = await createTestApp();
+  });
+
+  const { models } = { models: () => testApp.deps.database.models };
+  const findUser = (email: string) => models().User.findOne({ where: { email }, raw: true });
+  const profile = (access: string) => testApp.http().get('/api/auth/profile/').set(bearer(access));
+
+  describe('createsuperuser', () => {
+    it('creates a verified staff superuser from flags and AUTH_SUPERUSER_PASSWORD', async () => {
+      const email = uniqueEmail('root');
+      const run = await runCli(
+        ['createsuperuser', '--email', email.toUpperCase(), '--full-name', 'Root'],
+        {
+          env: { AUTH_SUPERUSER_PASSWORD: GOOD_PASSWORD },
+        },
+      );
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout.trim()).to.equal(`Superuser created: ${email}`);
+      const user = await findUser(email);
+      expect(user).to.include({
+        fullName: 'Root',
+        isStaff: true,
+        isSuperuser: true,
+        isVerified: true,
+      });
+      const [entry] = await models().ActivityLog.findAll({
+        where: { userId: user!.id },
+        raw: true,
+      });
+      expect(entry).to.include({ action: 'register' });
+      expect(entry!.metadata).to.deep.equal({ via: 'cli', superuser: true });
+
+      // The account works with the service, as an administrator.
+      const tokens = await login(testApp, email, GOOD_PASSWORD);
+      const users = await testApp.http().get('/api/auth/admin/users/').set(bearer(tokens.access));
+      expect(users.status).to.equal(200);
+    });
+
+    it('reads missing values from stdin, one per line, for scripts', async () => {
+      const email = uniqueEmail('piped');
+      const run = await runCli(['createsuperuser'], {
+        stdin: `${email}\nPiped Person\n${GOOD_PASSWORD}\n`,
+      });
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout).to.not.include(GOOD_PASSWORD);
+      expect(await findUser(email)).to.include({ fullName: 'Piped Person', isSuperuser: true });
+      await login(testApp, email, GOOD_PASSWORD);
+
+      const withFlags = uniqueEmail('flags');
+      const second = await runCli(['createsuperuser', '--email', withFlags, '--full-name', 'F'], {
+        stdin: `${GOOD_PASSWORD}\n`,
+      });
+      expect(second.code, second.stderr).to.equal(0);
+      await login(testApp, withFlags, GOOD_PASSWORD);
+    });
+
+    it('applies the password policy: a weak password fails with a clear message and no account', async () => {
+      const email = uniqueEmail('weak');
+      const piped = await runCli(['createsuperuser', '--email', email, '--full-name', 'Weak'], {
+        stdin: '12345678\n',
+      });
+      expect(piped.code).to.equal(1);
+      expect(piped.stderr).to.include('Error: This password is entirely numeric.');
+      expect(piped.stderr).to.include('Error: This password is too common.');
+      const fromVariable = await runCli(
+        ['createsuperuser', '--email', email, '--full-name', 'Weak'],
+        {
+          env: { AUTH_SUPERUSER_PASSWORD: email },
+        },
+      );
+      expect(fromVariable.code).to.equal(1);
+      expect(fromVariable.stderr).to.match(
+        /Error: password: The password is too similar to the email/,
+      );
+      expect(await findUser(email)).to.equal(null);
+    });
+
+    it('refuses a taken email (in any letter case) and an invalid one', async () => {
+      const existing = await signedIn(testApp);
+      const taken = await runCli(
+        ['createsuperuser', '--email', existing.email.toUpperCase(), '--full-name', 'Dup'],
+        { env: { AUTH_SUPERUSER_PASSWORD: GOOD_PASSWORD } },
+      );
+      expect(taken.code).to.equal(1);
+      expect(taken.stderr.trim()).to.equal('Error: A user with this email already exists.');
+      expect(await models().User.count()).to.equal(1);
+      expect((await findUser(existing.email))!.isSuperuser).to.equal(false);
+
+      const invalid = await runCli(
+        ['createsuperuser', '--email', 'not-an-email', '--full-name', 'X'],
+        {
+          env: { AUTH_SUPERUSER_PASSWORD: GOOD_PASSWORD },
+        },
+      );
+      expect(invalid.code).to.equal(1);
+      expect(invalid.stderr.trim()).to.equal('Error: Enter a valid email address.');
+    });
+
+    it('fails clearly when stdin ends before the password is given', async () => {
+      const run = await runCli(['createsuperuser', '--email', uniqueEmail(), '--full-name', 'X']);
+      expect(run.code).to.equal(1);
+      expect(run.stderr.trim()).to.equal('Error: Input ended before password was given.');
+    });
+
+    (hasScript ? it : it.skip)(
+      'prompts on a terminal, hides the password, and asks again after a mismatch or a weak one',
+      async () => {
+        const email = uniqueEmail('tty');
+        const secretAttempt = 'Mismatch-Zebra-77';
+        const run = await runOnTerminal(
+          ['createsuperuser'],
+          [
+            ['Email: ', 'not-an-email'],
+            ['Email: ', email],
+            ['Full name: ', 'Terminal Person'],
+            ['Password: ', secretAttempt],
+            ['Password (again): ', 'something-else'],
+            ['Password: ', '1234'],
+            ['Password (again): ', '1234'],
+            ['Password: ', GOOD_PASSWORD],
+            ['Password (again): ', GOOD_PASSWORD],
+          ],
+        );
+        expect(run.code, run.stdout).to.equal(0);
+        expect(run.stdout).to.include('Error: Enter a valid email address.');
+        expect(run.stdout).to.include("Error: Your passwords didn't match.");
+        expect(run.stdout).to.include('Error: This password is entirely numeric.');
+        expect(run.stdout).to.include(`Superuser created: ${email}`);
+        for (const secret of [secretAttempt, 'something-else', GOOD_PASSWORD])
+          expect(run.stdout, 'a typed password was echoed').to.not.include(secret);
+        expect(run.stdout).to.include(email); // visible answers are echoed
+        await login(testApp, email, GOOD_PASSWORD);
+      },
+    );
+  });
+
+  describe('changepassword', () => {
+    it('sets the password and signs out every session of the account at once', async function () {
+      if (!testEnvironment().redisUrl) this.skip();
+      const user = await signedIn(testApp);
+      expect((await profile(user.access)).status).to.equal(200);
+      const run = await runCli(['changepassword', user.email], { stdin: `${GOOD_PASSWORD}\n` });
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout.trim()).to.equal(
+        `Password changed for ${user.email}; 1 session signed out.`,
+      );
+      expect((await profile(user.access)).status).to.equal(401);
+      const old = await testApp
+        .http()
+        .post('/api/auth/login/')
+        .send({ email: user.email, password: user.password });
+      expect(old.status).to.equal(401);
+      await login(testApp, user.email, GOOD_PASSWORD);
+      const entries = await models().ActivityLog.findAll({
+        where: { userId: user.id, action: 'password_change' },
+        raw: true,
+      });
+      expect(entries.map((entry) => entry.metadata)).to.deep.equal([
+        { via: 'cli', sessions_revoked: 1 },
+      ]);
+    });
+
+    it('fails for an unknown email and for a password the policy refuses', async () => {
+      const missing = await runCli(['changepassword', 'nobody@example.com'], {
+        stdin: `${GOOD_PASSWORD}\n`,
+      });
+      expect(missing.code).to.equal(1);
+      expect(missing.stderr.trim()).to.equal(
+        'Error: No user with the email address nobody@example.com.',
+      );
+      const user = await signedIn(testApp);
+      const weak = await runCli(['changepassword', user.email], { stdin: 'password\n' });
+      expect(weak.code).to.equal(1);
+      expect(weak.stderr).to.include('Error: This password is too common.');
+      await login(testApp, user.email, user.password);
+    });
+  });
+
+  describe('deactivate', () => {
+    it('deactivates an account: its access token is refused on the very next request', async function () {
+      if (!testEnvironment().redisUrl) this.skip();
+      const user = await signedIn(testApp);
+      expect((await profile(user.access)).status).to.equal(200);
+      const run = await runCli(['deactivate', user.email]);
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout.trim()).to.equal(`Deactivated ${user.email}; 1 session signed out.`);
+      const refused = await profile(user.access);
+      expect(refused.status).to.equal(401);
+      expect(refused.body.code).to.equal('TOKEN_INVALID');
+      expect((await findUser(user.email))!.isActive).to.equal(false);
+      const [entry] = await models().ActivityLog.findAll({
+        where: { userId: user.id, action: 'account_deactivated' },
+        raw: true,
+      });
+      expect(entry!.metadata).to.deep.equal({ via: 'cli', sessions_revoked: 1, forced: false });
+      // The person is told by email (queued in the outbox with the change).
+      const queued = await models().EmailOutbox.findAll({
+        where: { recipient: user.email },
+        raw: true,
+      });
+      expect(queued.map((email) => email.kind)).to.deep.equal(['account_deactivated']);
+
+      const again = await runCli(['deactivate', user.email]);
+      expect(again.code).to.equal(0);
+      expect(again.stdout.trim()).to.equal(`${user.email} was already deactivated.`);
+    });
+
+    it('keeps the last active superuser unless --force is given, and fails for an unknown email', async () => {
+      const root = await superuser(testApp);
+      const refused = await runCli(['deactivate', root.email]);
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.include('is the last active superuser');
+      expect((await findUser(root.email))!.isActive).to.equal(true);
+
+      const forced = await runCli(['deactivate', root.email, '--force']);
+      expect(forced.code, forced.stderr).to.equal(0);
+      expect((await findUser(root.email))!.isActive).to.equal(false);
+
+      const unknown = await runCli(['deactivate', 'ghost@example.com']);
+      expect(unknown.code).to.equal(1);
+      expect(unknown.stderr.trim()).to.equal(
+        'Error: No user with the email address ghost@example.com.',
+      );
+    });
+  });
+
+  describe('migrate', () => {
+    it('applies pending migrations to an empty database, then has nothing to do', async function () {
+      const admin = testEnvironment().adminDatabaseUrl;
+      if (!admin) this.skip();
+      const name = `${process.env.TEST_DATABASE_NAME ?? 'auth_service_test'}_cli`;
+      const client = new pg.Client({ connectionString: `${admin}/postgres` });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS "${name}"`);
+        await client.query(`CREATE DATABASE "${name}"`);
+        const env = { DATABASE_URL: `${admin}/${name}` };
+        const first = await runCli(['migrate'], { env });
+        expect(first.code, first.stderr).to.equal(0);
+        expect(first.stdout).to.match(/^Applied .*create-users$/m);
+        const second = await runCli(['migrate'], { env });
+        expect(second.code).to.equal(0);
+        expect(second.stdout.trim()).to.equal('No migrations to apply.');
+      } finally {
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await client.end();
+      }
+    });
+
+    it('reports bad configuration and an unreachable database in one line, non-zero', async () => {
+      const badUrl = await runCli(['migrate'], { env: { DATABASE_URL: 'mysql://localhost/x' } });
+      expect(badUrl.code).to.equal(1);
+      expect(badUrl.stderr.trim()).to.equal(
+        'Error: Invalid configuration: DATABASE_URL: expected a postgres:// URL (got "mysql://localhost/x")',
+      );
+      const down = await runCli(['migrate'], {
+        env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing' },
+      });
+      expect(down.code).to.equal(1);
+      expect(down.stderr).to.match(/^Error: Cannot reach the database/);
+      expect(down.stderr.trim().split('\n')).to.have.length(1);
+    });
+  });
+
+  it('answers an unknown command with usage and a non-zero exit code', async () => {
+    const run = await runCli(['frobnicate']);
+    expect(run.code).to.not.equal(0);
+    expect(run.stderr).to.include("unknown command 'frobnicate'");
+  });
+});
