@@ -11,7 +11,6 @@ import Router from '@koa/router';
 import Koa, { type Context as KoaContext } from 'koa';
 import helmet from 'koa-helmet';
 import type { Dependencies } from './deps.js';
-import { AppError } from './errors.js';
 import { accessLog } from './http/access-log.js';
 import { allowedHosts } from './http/allowed-hosts.js';
 import { docsRouter } from './http/docs.js';
@@ -82,11 +81,8 @@ export function createApp(deps: Dependencies): Koa {
   const parseJson = jsonBody(config.http.bodyLimitBytes);
   app.use((ctx, next) => (ctx.path.startsWith('/api/') ? parseJson(ctx, next) : next()));
   app.use(rest.routes());
-  app.use(
-    rest.allowedMethods({
-      throw: true,
-      methodNotAllowed: () => new AppError('METHOD_NOT_ALLOWED'),
-    }),
-  );
+  // Sets 405 (or 501 for a method it does not know) with an Allow header; the error boundary
+  // turns the empty response into the envelope and keeps the header.
+  app.use(rest.allowedMethods());
   return app;
 }

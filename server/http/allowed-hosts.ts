@@ -18,8 +18,11 @@ export function allowedHosts(patterns: string[], exemptPaths: string[]) {
   return async (ctx: Context, next: Next) => {
     const host = ctx.hostname.toLowerCase();
     if (!exemptPaths.includes(ctx.path) && !allowed(host)) {
+      const detail = `Invalid Host header: "${host}" is not in ALLOWED_HOSTS.`;
+      // Like every VALIDATION_ERROR, with `errors`; the header is no field, so non_field_errors.
       throw new AppError('VALIDATION_ERROR', {
-        detail: `Invalid Host header: "${host}" is not in ALLOWED_HOSTS.`,
+        detail,
+        fieldErrors: { non_field_errors: [detail] },
       });
     }
     await next();

@@ -31,8 +31,13 @@ export function errorBoundary(logger: Logger) {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
-        throw new AppError('NOT_FOUND');
+      if (ctx.body === undefined && ctx.respond !== false) {
+        // The router's allowedMethods left an Allow header: 405, or 501 for an unknown method.
+        const allowed = ctx.response.get('Allow') !== '';
+        if (ctx.status === 405 || (ctx.status === 501 && allowed)) {
+          throw new AppError('METHOD_NOT_ALLOWED');
+        }
+        if (ctx.status === 404 || ctx.status === 501) throw new AppError('NOT_FOUND');
       }
     } catch (error) {
       const appError =
