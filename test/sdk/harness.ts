@@ -47,6 +47,9 @@ export async function startLiveServer(): Promise<LiveServer> {
   };
 }
 
+/** Every procedure any SDK client in this run sent (the coverage check reads it). */
+export const drivenProcedures = new Set<string>();
+
 export interface RecordingClient {
   client: AuthClient;
   store: TokenStore;
@@ -69,7 +72,9 @@ export function recordingClient(
     storage: store,
     fetch: (input, init) => {
       const { pathname } = new URL(String(input));
-      calls.push(decodeURIComponent(pathname.replace(/^\/trpc\//, '')));
+      const path = decodeURIComponent(pathname.replace(/^\/trpc\//, ''));
+      calls.push(path);
+      drivenProcedures.add(path);
       return (options.fetch ?? fetch)(input, init);
     },
     onSessionChange: (tokens) => {
