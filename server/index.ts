@@ -2,7 +2,7 @@
  * The process: load config, build dependencies, migrate when asked, listen, and on SIGTERM or
  * SIGINT stop accepting, let in-flight requests finish (bounded), then close pools and exit 0.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createMigrator } from '../db/migrate.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -18,6 +18,29 @@ function loadConfigOrExit(): Config {
     }
     throw error;
   }
+}
+
+/**
+ * The drain: stop accepting, let in-flight requests finish (bounded by `timeoutMs`). Each
+ * response written while draining says `Connection: close` and its connection closes after
+ * it, so a keep-alive client (a load balancer, an agent) neither holds the drain open until
+ * the deadline nor sends its next request into a connection that is about to be cut.
+ */
+function drainOnClose(server: Server): (timeoutMs: number) => Promise<void> {
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+  server.on('request', (_request, response: ServerResponse) => {
+    if (draining) response.setHeader('Connection', 'close');
+    inFlight.add(response);
+    response.once('close', () => inFlight.delete(response));
+  });
+  return (timeoutMs) => {
+    draining = true;
+    for (const response of inFlight) {
+      if (!response.headersSent) response.setHeader('Connection', 'close');
+    }
+    return closeServer(server, timeoutMs);
+  };
 }
 
 function closeServer(server: Server, timeoutMs: number): Promise<void> {
@@ -56,6 +79,7 @@ async function main() {
 
   const app = createApp(deps);
   const server = createServer(app.callback());
+  const drain = drainOnClose(server);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
@@ -83,7 +107,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
-    await closeServer(server, config.http.shutdownTimeoutMs);
+    await drain(config.http.shutdownTimeoutMs);
     await deps.close();
     logger.info('shutdown complete');
     logger.flush?.();

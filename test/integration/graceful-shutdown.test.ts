@@ -1,0 +1,174 @@
+/**
+ * The real process, started as an operator starts it: on SIGTERM it stops accepting, lets the
+ * request in flight finish, closes its pools and exits 0; a bad setting stops it at once with
+ * one line naming the variable.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { expect } from 'chai';
+import { testEnvironment } from '../setup.js';
+import {
+  freePort,
+  runToEnd,
+  startService,
+  tsxArgs,
+  type RunningService,
+} from '../helpers/spawn-service.js';
+
+const SHUTDOWN_TIMEOUT_SECONDS = 10;
+/** What a stack trace looks like on stderr. */
+const STACK_FRAME = /^\s+at \S/m;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function openSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Everything the server sends until it closes the connection (bounded). */
+function readToEnd(socket: Socket, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let received = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no complete response within ${timeoutMs} ms; got: ${received}`));
+    }, timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(received);
+    });
+  });
+}
+
+/** Resolves once a new connection to the port is refused (bounded). */
+async function refusedWithin(port: number, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const socket = await openSocket(port);
+      socket.destroy();
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code ?? String(error);
+    }
+    if (Date.now() > deadline) throw new Error(`port ${port} still accepts connections`);
+    await sleep(50);
+  }
+}
+
+describe('the service process', function () {
+  this.timeout(60_000);
+
+  describe('on SIGTERM', () => {
+    let service: RunningService | undefined;
+
+    before(async () => {
+      const environment = testEnvironment();
+      if (!environment.redisUrl) throw new Error('this suite needs Redis');
+      service = await startService({
+        NODE_ENV: 'development',
+        SECRET_KEY: randomBytes(48).toString('base64url'),
+        DATABASE_URL: environment.databaseUrl,
+        REDIS_URL: environment.redisUrl,
+        REDIS_KEY_PREFIX: `shutdown-${randomBytes(4).toString('hex')}:`,
+        MIGRATE_ON_START: 'true',
+        LOG_LEVEL: 'warn',
+        SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_SECONDS),
+        EMAIL_BACKEND: 'console',
+        SCRYPT_LOG_N: '12',
+      });
+    });
+
+    after(async () => {
+      await service?.kill();
+    });
+
+    it('finishes the request in flight, refuses new connections, and exits 0', async () => {
+      const running = service!;
+      const body = JSON.stringify({
+        email: 'nobody@example.com',
+        password: 'Correct-Horse-Battery-9',
+      });
+      const half = Math.floor(body.length / 2);
+
+      // A slow client: headers and half of the body now, the rest after SIGTERM.
+      const socket = await openSocket(running.port);
+      const response = readToEnd(socket, 15_000);
+      socket.write(
+        'POST /api/auth/login/ HTTP/1.1\r\n' +
+          `Host: 127.0.0.1:${running.port}\r\n` +
+          'Content-Type: application/json\r\n' +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+          'Connection: keep-alive\r\n\r\n' +
+          body.slice(0, half),
+      );
+      await sleep(300); // the server has the headers: the request is in flight
+
+      const signalled = Date.now();
+      running.child.kill('SIGTERM');
+      expect(await refusedWithin(running.port, 5000)).to.equal('ECONNREFUSED');
+      expect(running.child.exitCode, 'still draining').to.equal(null);
+
+      socket.write(body.slice(half));
+      const completed = Date.now();
+      const raw = await response;
+      const [head, json] = raw.split('\r\n\r\n');
+      expect(head).to.match(/^HTTP\/1\.1 401 /);
+      expect(head).to.match(/^www-authenticate: Bearer/im);
+      expect(JSON.parse(json!)).to.deep.include({ code: 'AUTHENTICATION_FAILED' });
+      // Although the client asked for keep-alive, the draining server ends the connection
+      // right after the response instead of holding it (and the drain) to the deadline.
+      expect(head).to.match(/^connection: close/im);
+      expect(Date.now() - completed, 'connection closed after the response').to.be.below(5000);
+
+      const exit = await running.exited((SHUTDOWN_TIMEOUT_SECONDS + 5) * 1000);
+      expect(exit, running.stderr()).to.deep.equal({ code: 0, signal: null });
+      expect(Date.now() - signalled, 'exit before the drain deadline').to.be.below(
+        (SHUTDOWN_TIMEOUT_SECONDS - 2) * 1000,
+      );
+      expect(running.stderr()).not.to.match(STACK_FRAME);
+    });
+  });
+
+  describe('with a bad setting', () => {
+    async function start(settings: Record<string, string>) {
+      const result = await runToEnd(
+        tsxArgs('server/index.ts'),
+        { HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...settings },
+        20_000,
+      );
+      const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
+      return { ...result, lines };
+    }
+
+    it('exits non-zero with one line naming PORT when PORT is not a number', async () => {
+      const result = await start({ NODE_ENV: 'development', PORT: 'abc' });
+      expect(result.code).to.not.equal(0);
+      expect(result.lines, result.stderr).to.have.length(1);
+      expect(result.lines[0]).to.match(/PORT/);
+      expect(result.lines[0]).to.match(/abc/);
+      expect(result.stderr).not.to.match(STACK_FRAME);
+      expect(result.stdout).not.to.match(/listening/);
+    });
+
+    it('exits non-zero naming SECRET_KEY in production with a short key, never showing it', async () => {
+      const environment = testEnvironment();
+      const result = await start({
+        NODE_ENV: 'production',
+        SECRET_KEY: 'too-short-k3y',
+        DATABASE_URL: environment.databaseUrl,
+        REDIS_URL: environment.redisUrl ?? 'redis://127.0.0.1:6379/0',
+        PORT: String(await freePort()),
+      });
+      expect(result.code).to.not.equal(0);
+      expect(result.lines, result.stderr).to.have.length(1);
+      expect(result.lines[0]).to.match(/SECRET_KEY/);
+      expect(result.stderr + result.stdout).not.to.include('too-short-k3y');
+      expect(result.stderr).not.to.match(STACK_FRAME);
+    });
+  });
+});
