@@ -59,6 +59,25 @@ const trustProxy = z.string().transform((value, context) => {
   return list;
 });
 
+/** A rate limit as "<requests>/<seconds>", e.g. "30/300": 30 requests per 5 minutes. */
+const rateLimitRule = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, context) => {
+      const match = /^\s*(\d{1,7})\s*\/\s*(\d{1,7})\s*$/.exec(value);
+      const [points, durationSeconds] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+      if (points < 1 || durationSeconds < 1 || durationSeconds > 7 * 24 * 3600) {
+        context.addIssue({
+          code: 'custom',
+          message:
+            'expected "<requests>/<seconds>" with both at least 1 and at most a week, e.g. "30/300"',
+        });
+        return z.NEVER;
+      }
+      return { points, durationSeconds };
+    });
+
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SECRET_KEY: z.string().optional(),
@@ -132,6 +151,18 @@ const environmentSchema = z.object({
   REQUIRE_EMAIL_VERIFICATION: booleanFromEnv.default(false),
   VERIFICATION_RESEND_LIMIT: integer(1, 1000).default(3),
   VERIFICATION_RESEND_WINDOW: integer(1, 7 * 24 * 3600).default(3600),
+
+  // Rate limits (see docs/rate-limits.md): per client IP, and per account where noted.
+  RATE_LIMIT_ENABLED: booleanFromEnv.default(true),
+  RATE_LIMIT_LOGIN_IP: rateLimitRule('30/300'),
+  RATE_LIMIT_REGISTER_IP: rateLimitRule('20/3600'),
+  RATE_LIMIT_PASSWORD_RESET_IP: rateLimitRule('10/900'),
+  RATE_LIMIT_PASSWORD_RESET_ACCOUNT: rateLimitRule('3/3600'),
+  RATE_LIMIT_REFRESH_IP: rateLimitRule('150/300'),
+  RATE_LIMIT_VERIFY_IP: rateLimitRule('30/300'),
+  RATE_LIMIT_LOGIN_ACCOUNT_FAILURES: integer(1, 1000).default(10),
+  RATE_LIMIT_LOGIN_ACCOUNT_WINDOW: integer(1, 7 * 24 * 3600).default(900),
+  RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK: integer(1, 30 * 24 * 3600).default(24 * 3600),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -210,6 +241,19 @@ export interface Config {
     required: boolean;
     resendLimit: number;
     resendWindowSeconds: number;
+  };
+  rateLimits: {
+    enabled: boolean;
+    limits: Record<
+      | 'loginIp'
+      | 'registerIp'
+      | 'passwordResetIp'
+      | 'passwordResetAccount'
+      | 'refreshIp'
+      | 'verifyIp',
+      { points: number; durationSeconds: number }
+    >;
+    loginLockout: { failures: number; windowSeconds: number; maxLockSeconds: number };
   };
   frontendUrl: string;
   appName: string;
@@ -310,6 +354,11 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
   if (environment.DB_POOL_MIN > environment.DB_POOL_MAX) {
     throw new ConfigError('Invalid configuration: DB_POOL_MIN must not exceed DB_POOL_MAX');
   }
+  if (environment.RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK < environment.RATE_LIMIT_LOGIN_ACCOUNT_WINDOW) {
+    throw new ConfigError(
+      'Invalid configuration: RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK must be at least RATE_LIMIT_LOGIN_ACCOUNT_WINDOW',
+    );
+  }
   const emailBackend = emailBackendFrom(environment);
 
   const secretKeyIsEphemeral = !environment.SECRET_KEY;
@@ -385,6 +434,22 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
       required: environment.REQUIRE_EMAIL_VERIFICATION,
       resendLimit: environment.VERIFICATION_RESEND_LIMIT,
       resendWindowSeconds: environment.VERIFICATION_RESEND_WINDOW,
+    },
+    rateLimits: {
+      enabled: environment.RATE_LIMIT_ENABLED,
+      limits: {
+        loginIp: environment.RATE_LIMIT_LOGIN_IP,
+        registerIp: environment.RATE_LIMIT_REGISTER_IP,
+        passwordResetIp: environment.RATE_LIMIT_PASSWORD_RESET_IP,
+        passwordResetAccount: environment.RATE_LIMIT_PASSWORD_RESET_ACCOUNT,
+        refreshIp: environment.RATE_LIMIT_REFRESH_IP,
+        verifyIp: environment.RATE_LIMIT_VERIFY_IP,
+      },
+      loginLockout: {
+        failures: environment.RATE_LIMIT_LOGIN_ACCOUNT_FAILURES,
+        windowSeconds: environment.RATE_LIMIT_LOGIN_ACCOUNT_WINDOW,
+        maxLockSeconds: environment.RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK,
+      },
     },
     frontendUrl: environment.FRONTEND_URL.replace(/\/+$/, ''),
     appName: environment.APP_NAME,

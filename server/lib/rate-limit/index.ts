@@ -1,0 +1,39 @@
+/** Builds the rate limits the configuration asks for; the composition root calls this once. */
+import type { Logger } from '../logger.js';
+import { DisabledRateLimits, FlexibleRateLimits, type RateLimitSettings } from './limiter.js';
+import { memoryLimiterStore, redisLimiterStore } from './store.js';
+import type { RateLimits } from './types.js';
+
+export type * from './types.js';
+export type { RateLimitSettings } from './limiter.js';
+export { accountSubject } from './limiter.js';
+export { rateLimitSubjectForIp } from './ip-prefix.js';
+
+/** The limits plus what only the composition root needs: where they count, and closing. */
+export interface OpenedRateLimits extends RateLimits {
+  readonly storeKind: 'redis' | 'memory' | 'off';
+  close(): Promise<void>;
+}
+
+export async function openRateLimits(
+  settings: RateLimitSettings,
+  options: {
+    redis: { url: string; keyPrefix: string; commandTimeoutMs: number } | null;
+    logger: Logger;
+    connectWaitMs?: number;
+  },
+): Promise<OpenedRateLimits> {
+  if (!settings.enabled) {
+    options.logger.warn(
+      'RATE_LIMIT_ENABLED=false: no rate limits and no failed-login lockout; for load tests and benchmarks only',
+    );
+    return new DisabledRateLimits();
+  }
+  const store = options.redis
+    ? await redisLimiterStore(
+        { ...options.redis, logger: options.logger },
+        options.connectWaitMs ?? 3000,
+      )
+    : memoryLimiterStore();
+  return new FlexibleRateLimits(settings, store);
+}

@@ -1,0 +1,62 @@
+/**
+ * For the rate-limit suites: an app with limits switched on (testConfig switches them off for
+ * every other suite), counting in the test Redis database when the run has one, with every
+ * limit the test does not name set out of reach.
+ */
+import { pino } from 'pino';
+import type { Logger } from '../../server/lib/logger.js';
+import { testEnvironment } from '../setup.js';
+import { createTestApp, type TestApp } from './app.js';
+
+const OUT_OF_REACH = '10000/60';
+
+export function limitedEnvironment(env: Record<string, string> = {}): Record<string, string> {
+  const redisUrl = testEnvironment().redisUrl;
+  return {
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_LOGIN_IP: OUT_OF_REACH,
+    RATE_LIMIT_REGISTER_IP: OUT_OF_REACH,
+    RATE_LIMIT_PASSWORD_RESET_IP: OUT_OF_REACH,
+    RATE_LIMIT_PASSWORD_RESET_ACCOUNT: OUT_OF_REACH,
+    RATE_LIMIT_REFRESH_IP: OUT_OF_REACH,
+    RATE_LIMIT_VERIFY_IP: OUT_OF_REACH,
+    RATE_LIMIT_LOGIN_ACCOUNT_FAILURES: '1000',
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    ...env,
+  };
+}
+
+const opened: TestApp[] = [];
+
+/** An app with rate limits on; its limiter connection closes after the test. */
+export async function createLimitedApp(
+  env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestApp> {
+  const testApp = await createTestApp({
+    env: limitedEnvironment(env),
+    overrides: options.logger ? { logger: options.logger } : {},
+  });
+  opened.push(testApp);
+  return testApp;
+}
+
+export async function closeLimitedApps() {
+  for (const testApp of opened.splice(0)) await testApp.deps.close();
+}
+
+/** A logger whose lines a test can read. */
+export function recordingLogger() {
+  const lines: Array<{ level: number; msg: string }> = [];
+  const logger = pino(
+    { level: 'debug' },
+    { write: (line: string) => void lines.push(JSON.parse(line)) },
+  );
+  return { logger, lines };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits out a Retry-After (seconds) plus a little, so the window has surely ended. */
+export const waitOut = (retryAfter: string | undefined) =>
+  sleep(Number(retryAfter ?? 1) * 1000 + 150);

@@ -1,0 +1,192 @@
+/**
+ * The limiter on its own, in process and on Redis: quotas, the failed-login lockout with its
+ * doubling locks, and what happens while Redis is away. Windows are a second or two, so some
+ * cases sleep just over one.
+ */
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import { createLogger } from '../../server/lib/logger.js';
+import { openRateLimits, type OpenedRateLimits } from '../../server/lib/rate-limit/index.js';
+import type { RateLimitSettings } from '../../server/lib/rate-limit/limiter.js';
+import { testEnvironment } from '../setup.js';
+import { recordingLogger, sleep } from '../helpers/rate-limit.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
+
+const silent = createLogger({ level: 'silent', pretty: false });
+
+function settings(overrides: Partial<RateLimitSettings> = {}): RateLimitSettings {
+  const rule = { points: 3, durationSeconds: 1 };
+  return {
+    enabled: true,
+    limits: {
+      loginIp: rule,
+      registerIp: rule,
+      passwordResetIp: rule,
+      passwordResetAccount: rule,
+      refreshIp: rule,
+      verifyIp: rule,
+    },
+    loginLockout: { failures: 2, windowSeconds: 1, maxLockSeconds: 3 },
+    ...overrides,
+  };
+}
+
+function redisDb(url: string) {
+  return new URL(url).pathname.replace(/^\//, '') || '0';
+}
+
+function describeLimiter(name: string, open: () => Promise<OpenedRateLimits | null>) {
+  describe(`rate limits: ${name}`, function () {
+    this.timeout(15_000);
+    let limits: OpenedRateLimits;
+
+    beforeEach(async function () {
+      const opened = await open();
+      if (!opened) return this.skip();
+      limits = opened;
+    });
+
+    afterEach(async () => {
+      await limits?.close();
+    });
+
+    it('allows the configured count, refuses the next with the wait, and allows again after the window', async () => {
+      const verdicts = [];
+      for (let i = 0; i < 4; i += 1) verdicts.push(await limits.consume('loginIp', '203.0.113.9'));
+      expect(verdicts.map((verdict) => verdict.allowed)).to.deep.equal([true, true, true, false]);
+      expect(verdicts.map((verdict) => verdict.remaining)).to.deep.equal([2, 1, 0, 0]);
+      expect(verdicts[3]).to.deep.include({ limit: 3, windowSeconds: 1, resetSeconds: 1 });
+      // Another subject and another limit have their own counters.
+      expect((await limits.consume('loginIp', '203.0.113.10')).allowed).to.equal(true);
+      expect((await limits.consume('registerIp', '203.0.113.9')).allowed).to.equal(true);
+
+      await sleep(1100);
+      expect((await limits.consume('loginIp', '203.0.113.9')).allowed).to.equal(true);
+    });
+
+    it('locks an account after the burst of failures, for a period that doubles with each lock up to the cap', async () => {
+      const email = 'victim@example.com';
+      expect((await limits.checkLogin(email)).allowed).to.equal(true);
+      await limits.recordLoginFailure(email);
+      expect(await limits.checkLogin(email)).to.deep.include({ allowed: true, remaining: 1 });
+      await limits.recordLoginFailure(email);
+      expect(await limits.checkLogin(email)).to.deep.include({ allowed: false, resetSeconds: 1 });
+      // The lock is the account's, whatever the spelling of its email.
+      expect((await limits.checkLogin('  VICTIM@example.com ')).allowed).to.equal(false);
+      expect((await limits.checkLogin('other@example.com')).allowed).to.equal(true);
+
+      await sleep(1100);
+      expect((await limits.checkLogin(email)).allowed).to.equal(true);
+      await limits.recordLoginFailure(email);
+      await limits.recordLoginFailure(email);
+      expect(await limits.checkLogin(email)).to.deep.include({ allowed: false, resetSeconds: 2 });
+      await sleep(1100);
+      expect((await limits.checkLogin(email)).allowed, 'second lock lasts 2 s').to.equal(false);
+      await sleep(1000);
+      expect((await limits.checkLogin(email)).allowed).to.equal(true);
+
+      await limits.recordLoginFailure(email);
+      await limits.recordLoginFailure(email);
+      // 4 s would be next; the cap is 3 s.
+      expect(await limits.checkLogin(email)).to.deep.include({ allowed: false, resetSeconds: 3 });
+    });
+
+    it('forgets failures and earlier locks when asked (a successful login or reset)', async () => {
+      const email = 'owner@example.com';
+      await limits.recordLoginFailure(email);
+      await limits.recordLoginFailure(email);
+      expect((await limits.checkLogin(email)).allowed).to.equal(false);
+      await limits.clearLoginFailures(email);
+      expect(await limits.checkLogin(email)).to.deep.include({ allowed: true, remaining: 2 });
+      // The next lock starts from the first length again.
+      await limits.recordLoginFailure(email);
+      await limits.recordLoginFailure(email);
+      expect(await limits.checkLogin(email)).to.deep.include({ allowed: false, resetSeconds: 1 });
+    });
+
+    it('locks once however many failures race', async () => {
+      const email = 'raced@example.com';
+      await Promise.all(Array.from({ length: 20 }, () => limits.recordLoginFailure(email)));
+      // A second lock would have been 2 s long.
+      expect(await limits.checkLogin(email)).to.deep.include({ allowed: false, resetSeconds: 1 });
+    });
+  });
+}
+
+describeLimiter('in process', () => openRateLimits(settings(), { redis: null, logger: silent }));
+
+describeLimiter('on Redis', async () => {
+  const url = testEnvironment().redisUrl;
+  if (!url) return null;
+  return openRateLimits(settings(), {
+    redis: { url, keyPrefix: `rl-unit:${randomUUID()}:`, commandTimeoutMs: 500 },
+    logger: silent,
+  });
+});
+
+describe('rate limits when switched off', () => {
+  it('allow everything, however often', async () => {
+    const { logger, lines } = recordingLogger();
+    const limits = await openRateLimits(settings({ enabled: false }), { redis: null, logger });
+    for (let i = 0; i < 10; i += 1) {
+      expect((await limits.consume('loginIp', '203.0.113.9')).allowed).to.equal(true);
+      await limits.recordLoginFailure('someone@example.com');
+    }
+    expect((await limits.checkLogin('someone@example.com')).allowed).to.equal(true);
+    expect(lines.filter((line) => /RATE_LIMIT_ENABLED=false/.test(line.msg))).to.have.length(1);
+  });
+});
+
+describe('rate limits on Redis when Redis goes away', function () {
+  this.timeout(15_000);
+
+  it('keep counting in process, log the fallback once, and return to Redis when it is back', async function () {
+    const url = testEnvironment().redisUrl;
+    if (!url) return this.skip();
+    const proxy = await startTcpProxy(Number(new URL(url).port || 6379));
+    const { logger, lines } = recordingLogger();
+    const limits = await openRateLimits(settings(), {
+      redis: {
+        url: `redis://${proxy.address}/${redisDb(url)}`,
+        keyPrefix: `rl-unit:${randomUUID()}:`,
+        commandTimeoutMs: 300,
+      },
+      logger,
+    });
+    try {
+      expect((await limits.consume('loginIp', '198.51.100.1')).allowed).to.equal(true);
+      await proxy.stop();
+
+      const verdicts = [];
+      for (let i = 0; i < 5; i += 1) verdicts.push(await limits.consume('loginIp', '198.51.100.2'));
+      expect(verdicts.map((verdict) => verdict.allowed)).to.deep.equal([
+        true,
+        true,
+        true,
+        false,
+        false,
+      ]);
+      await limits.recordLoginFailure('down@example.com');
+      await limits.recordLoginFailure('down@example.com');
+      expect((await limits.checkLogin('down@example.com')).allowed).to.equal(false);
+      const fallbacks = lines.filter((line) => /Redis unreachable/.test(line.msg));
+      expect(fallbacks, JSON.stringify(lines)).to.have.length(1);
+      expect(fallbacks[0]!.level).to.equal(40); // warn
+
+      await proxy.start();
+      for (let waited = 0; waited < 5000; waited += 100) {
+        if (lines.some((line) => /reachable again/.test(line.msg))) break;
+        await sleep(100);
+      }
+      expect(lines.some((line) => /reachable again/.test(line.msg))).to.equal(true);
+      // Back on Redis: a fresh counter there.
+      expect(await limits.consume('loginIp', '198.51.100.2')).to.deep.include({
+        allowed: true,
+        remaining: 2,
+      });
+    } finally {
+      await limits.close();
+      await proxy.close();
+    }
+  });
+});
