@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { createEmailDelivery, type OutboxWorker } from './lib/mailer/index.js';
 import type { Mailer } from './lib/mailer/types.js';
 import { ScryptPasswordHasher, type PasswordHasher } from './lib/password-hasher.js';
+import { openRateLimits, type OpenedRateLimits } from './lib/rate-limit/index.js';
 import { RedisKeyValueStore } from './lib/redis-store.js';
 import type { HealthCheck } from './http/health.js';
 import { createRepositories } from './repositories/index.js';
@@ -30,6 +31,8 @@ export interface Dependencies {
    * tests drive it. Null when a mailer override replaces the outbox.
    */
   emailWorker: OutboxWorker | null;
+  /** In Redis when REDIS_URL is set (shared by every instance), else in process. */
+  rateLimits: OpenedRateLimits;
   services: Services;
   healthChecks: Record<string, HealthCheck>;
   /** Releases what this builder opened (never what an override brought in). */
@@ -85,6 +88,11 @@ export async function buildDependencies(
     ? null
     : createEmailDelivery(config, { outbox: repositories.emailOutbox, clock, logger });
   const mailer = overrides.mailer ?? email!.mailer;
+  const rateLimits = await openRateLimits(config.rateLimits, {
+    redis: config.redis,
+    logger,
+    connectWaitMs: REDIS_CONNECT_WAIT_MS,
+  });
 
   const services = createServices({
     repositories,
@@ -94,6 +102,7 @@ export async function buildDependencies(
     jwt,
     mailer,
     logger,
+    rateLimits,
     settings: {
       secretKey: config.secretKey,
       accessTokenLifetimeSeconds: config.jwt.accessTokenLifetimeSeconds,
@@ -119,6 +128,7 @@ export async function buildDependencies(
     jwt,
     mailer,
     emailWorker: email?.worker ?? null,
+    rateLimits,
     services,
     healthChecks: {
       database: async () => {
@@ -128,6 +138,7 @@ export async function buildDependencies(
     },
     async close() {
       await email?.close(config.http.shutdownTimeoutMs);
+      await rateLimits.close();
       if (!overrides.cache) await cache.close();
       if (!overrides.database) await database.close();
     },

@@ -33,6 +33,8 @@ export class AppError extends Error {
   readonly fieldErrors: FieldErrors | undefined;
   /** Seconds, for RATE_LIMITED and SERVICE_UNAVAILABLE. */
   readonly retryAfterSeconds: number | undefined;
+  /** Extra response headers, e.g. the IETF `RateLimit-*` headers of a RATE_LIMITED answer. */
+  readonly headers: Record<string, string> | undefined;
 
   constructor(
     code: ErrorCode,
@@ -40,6 +42,7 @@ export class AppError extends Error {
       detail?: string;
       fieldErrors?: FieldErrors;
       retryAfterSeconds?: number;
+      headers?: Record<string, string>;
       cause?: unknown;
     } = {},
   ) {
@@ -47,6 +50,7 @@ export class AppError extends Error {
     this.code = code;
     this.fieldErrors = options.fieldErrors;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers;
   }
 
   get status(): number {

@@ -4,6 +4,7 @@ import type { Context as KoaContext, Next } from 'koa';
 import type { Logger } from '../lib/logger.js';
 import type { Context } from '../trpc/context.js';
 import { toAppError } from '../trpc/error-mapping.js';
+import { rateLimitResponseHeaders } from '../trpc/rate-limit.js';
 
 /** tRPC's own node-http handler under `prefix`; it writes the response itself. */
 export function trpcHandler(options: {
@@ -26,6 +27,8 @@ export function trpcHandler(options: {
       path: ctx.path.slice(prefix.length + 1),
       maxBodySize: options.maxBodySize,
       createContext: () => options.createContext(ctx),
+      // A 429 carries Retry-After and the RateLimit headers here too, as on REST.
+      responseMeta: ({ errors }) => ({ headers: rateLimitResponseHeaders(errors) }),
       onError: ({ error, path }) => {
         if (toAppError(error).code === 'INTERNAL_ERROR') {
           options.logger.error(

@@ -20,6 +20,7 @@ const tags = ['auth'];
 export const authRouter = router({
   register: publicProcedure
     .meta({
+      rateLimit: 'register',
       openapi: {
         method: 'POST',
         path: '/auth/register/',
@@ -34,6 +35,7 @@ export const authRouter = router({
 
   login: publicProcedure
     .meta({
+      rateLimit: 'login',
       openapi: {
         method: 'POST',
         path: '/auth/login/',
@@ -75,6 +77,7 @@ export const authRouter = router({
 
   refresh: publicProcedure
     .meta({
+      rateLimit: 'refresh',
       openapi: {
         method: 'POST',
         path: '/auth/refresh/',
@@ -89,6 +92,7 @@ export const authRouter = router({
 
   forgotPassword: publicProcedure
     .meta({
+      rateLimit: 'forgotPassword',
       openapi: {
         method: 'POST',
         path: '/auth/forgot-password/',
@@ -104,6 +108,7 @@ export const authRouter = router({
 
   resetPassword: publicProcedure
     .meta({
+      rateLimit: 'resetPassword',
       openapi: {
         method: 'POST',
         path: '/auth/reset-password/',
@@ -131,6 +136,7 @@ export const authRouter = router({
 
   verifyEmail: publicProcedure
     .meta({
+      rateLimit: 'verifyEmail',
       openapi: {
         method: 'POST',
         path: '/auth/verify-email/',
@@ -146,6 +152,7 @@ export const authRouter = router({
 
   resendVerification: authedProcedure
     .meta({
+      rateLimit: 'resendVerification',
       openapi: {
         method: 'POST',
         path: '/auth/resend-verification/',

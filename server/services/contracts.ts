@@ -12,6 +12,7 @@ import type {
 } from '../schemas/auth.js';
 import type { UpdateProfileInput } from '../schemas/profile.js';
 import type { UserView } from '../schemas/user.js';
+import type { RateLimits } from '../lib/rate-limit/types.js';
 import type {
   ActivityEntryView,
   ActivityListInput,
@@ -140,4 +141,6 @@ export interface Services {
   activity: ActivityService;
   admin: AdminService;
   accountCommands: AccountCommandService;
+  /** The shared request counters the tRPC middleware consults (trpc/rate-limit.ts). */
+  rateLimits: RateLimits;
 }

@@ -4,6 +4,7 @@ import type { JwtCodec } from '../lib/jwt.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from '../lib/mailer/types.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
+import type { RateLimits } from '../lib/rate-limit/types.js';
 import type { Repositories } from '../repositories/index.js';
 
 /** The settings services read; a slice of Config so services stay independent of the environment. */
@@ -30,5 +31,6 @@ export interface ServiceDependencies {
   jwt: JwtCodec;
   mailer: Mailer;
   logger: Logger;
+  rateLimits: RateLimits;
   settings: ServiceSettings;
 }

@@ -27,5 +27,6 @@ export function createServices(deps: ServiceDependencies): Services {
     activity,
     admin: new Administration(deps, sessions, activity),
     accountCommands: new AccountCommands(deps, sessions),
+    rateLimits: deps.rateLimits,
   };
 }

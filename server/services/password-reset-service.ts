@@ -121,6 +121,8 @@ export class PasswordResets implements PasswordResetService {
       await cache.set(tokenKey(tokenHash), user.id, remaining).catch(() => undefined);
       throw error;
     }
+    // Whoever reset it controls the mailbox: a failed-login lock on the account ends here.
+    await this.deps.rateLimits.clearLoginFailures(user.email);
     return { message: 'Password has been reset successfully.' };
   }
 }

@@ -3,6 +3,7 @@
  * SDK's declarations (comments included), so it names only service interfaces and plain request
  * facts, never a database, cache or web-framework type (tRPC issue 5004).
  */
+import type { RateLimitedAction } from '../lib/rate-limit/types.js';
 import type { Services } from '../services/contracts.js';
 
 export interface RequestInfo {
@@ -44,4 +45,6 @@ export interface RouteMeta {
     /** Error statuses beyond those of its kind, e.g. the 401 of a public credential check. */
     errorResponses?: Record<number, string>;
   };
+  /** Which rate limits guard this procedure, on both wire formats (trpc/rate-limit.ts). */
+  rateLimit?: RateLimitedAction;
 }

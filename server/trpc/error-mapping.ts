@@ -139,5 +139,6 @@ export function toWireError(error: AppError): WireError {
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="api"';
   if (error.retryAfterSeconds !== undefined)
     headers['Retry-After'] = String(Math.ceil(error.retryAfterSeconds));
+  Object.assign(headers, error.headers);
   return { status, body, headers };
 }

@@ -9,6 +9,7 @@ import { AppError } from '../errors.js';
 import type { Services } from '../services/contracts.js';
 import type { RootContext, RouteMeta } from './context.js';
 import { toAppError, toTRPCError } from './error-mapping.js';
+import { enforceRateLimits } from './rate-limit.js';
 
 const t = initTRPC
   .context<RootContext>()
@@ -54,7 +55,13 @@ const typedServices = t.middleware(({ ctx, next }) =>
   next({ ctx: { services: ctx.services as Services } }),
 );
 
-export const publicProcedure = t.procedure.use(mapDomainErrors).use(typedServices);
+export const publicProcedure = t.procedure
+  .use(mapDomainErrors)
+  .use(typedServices)
+  // The limits a procedure declares in `meta.rateLimit`, for both wire formats (rate-limit.ts).
+  .use(({ ctx, meta, getRawInput, next }) =>
+    enforceRateLimits({ ...ctx, meta, getRawInput }, () => next()),
+  );
 
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const viewer = await ctx.services.sessions.authenticate(ctx.request.authorization);

@@ -28,6 +28,8 @@ export function testConfig(environment: Record<string, string> = {}): Config {
     SCRYPT_P: String(TEST_SCRYPT.p),
     FRONTEND_URL: 'http://frontend.test',
     LOG_LEVEL: 'silent',
+    // Suites log in and register many times from 127.0.0.1; the rate-limit suites switch it on.
+    RATE_LIMIT_ENABLED: 'false',
     ...environment,
   });
 }
