@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface RecordedError {
+  method: string;
   path: string;
   status: number;
   headers: Record<string, string | string[] | number | undefined>;
@@ -29,6 +30,7 @@ export function recordErrorResponses(handler: Handler): Handler {
         if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk));
         if (response.statusCode >= 400) {
           recordedErrors.push({
+            method: request.method ?? '',
             path: request.url ?? '',
             status: response.statusCode,
             headers: response.getHeaders() as RecordedError['headers'],
