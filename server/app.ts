@@ -55,6 +55,7 @@ export function createApp(deps: Dependencies): Koa {
         'RateLimit-Limit',
         'RateLimit-Remaining',
         'RateLimit-Reset',
+        'RateLimit-Policy',
       ],
       maxAge: 600,
     }),
