@@ -208,7 +208,7 @@ describe('HTTP edges', () => {
       expect(preflight.status).to.equal(204);
       expect(preflight.headers['access-control-allow-origin']).to.equal('https://app.example.com');
       expect(preflight.headers['access-control-allow-methods']).to.include('POST');
-      expect(preflight.headers['access-control-allow-headers'].toLowerCase())
+      expect(String(preflight.headers['access-control-allow-headers']).toLowerCase())
         .to.include('authorization')
         .and.include('content-type');
 
