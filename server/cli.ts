@@ -95,4 +95,7 @@ export function buildProgram(): Command {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   await buildProgram().parseAsync(process.argv);
+  // Every command closes what it opened, but a dependency that failed half-way through start-up
+  // may leave a pool or socket open; a command-line tool ends when its command does.
+  process.exit(process.exitCode ?? 0);
 }
