@@ -3,6 +3,7 @@
  * transaction as the change it records.
  */
 import { AppError, fieldError } from '../errors.js';
+import { DurationMatcher } from '../lib/duration-matcher.js';
 import { EmailTakenError } from '../repositories/users.js';
 import type {
   AuthResult,
@@ -21,6 +22,9 @@ import { toUserView } from './user-view.js';
 const EMAIL_TAKEN = 'A user with this email already exists.';
 
 export class AccountAuthService implements AuthService {
+  /** A failed login for an account also writes its activity entry; an unknown email waits as long. */
+  private readonly failedLoginDurations = new DurationMatcher();
+
   constructor(
     private readonly deps: ServiceDependencies,
     private readonly sessions: SessionManager,
@@ -74,9 +78,11 @@ export class AccountAuthService implements AuthService {
    */
   async login(input: LoginInput, origin: RequestOrigin): Promise<AuthResult> {
     const { repositories, hasher, clock } = this.deps;
+    const startedAt = this.failedLoginDurations.start();
     const user = await repositories.users.findByEmail(input.email);
     if (!user) {
       await hasher.verifyDummy(input.password);
+      await this.failedLoginDurations.waitFrom(startedAt);
       throw new AppError('AUTHENTICATION_FAILED');
     }
     const passwordMatches = await hasher.verify(user.passwordHash, input.password);
@@ -88,6 +94,7 @@ export class AccountAuthService implements AuthService {
         at: clock.now(),
         metadata: { reason: passwordMatches ? 'inactive' : 'bad_password' },
       });
+      this.failedLoginDurations.record(startedAt);
       throw new AppError('AUTHENTICATION_FAILED');
     }
     // Only after the right password: the distinct answer reveals nothing to someone without it.
