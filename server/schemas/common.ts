@@ -4,6 +4,7 @@ import { z } from './messages.js';
 export const emailField = z
   .string()
   .trim()
+  .min(1)
   .max(254)
   .pipe(z.email({ error: 'Enter a valid email address.' }))
   .transform((email) => email.toLowerCase());

@@ -37,9 +37,15 @@ export class AccountAuthService implements AuthService {
       email: input.email,
       fullName: input.full_name,
     });
-    if (problems.length) throw fieldError('password', ...problems);
     // Checked before hashing so a taken email costs no scrypt; the unique index still decides races.
-    if (await repositories.users.findByEmail(input.email)) throw fieldError('email', EMAIL_TAKEN);
+    const emailTaken = (await repositories.users.findByEmail(input.email)) !== null;
+    if (problems.length || emailTaken) {
+      // Every problem at once, as DRF reports them, so a form can show them all.
+      const fieldErrors: Record<string, string[]> = {};
+      if (emailTaken) fieldErrors.email = [EMAIL_TAKEN];
+      if (problems.length) fieldErrors.password = problems;
+      throw new AppError('VALIDATION_ERROR', { fieldErrors });
+    }
 
     const passwordHash = await hasher.hash(input.password);
     try {
@@ -124,12 +130,15 @@ export class AccountAuthService implements AuthService {
         },
         transaction,
       );
+      // The update locked the row: a deactivation that committed meanwhile is seen here, and one
+      // still to come will revoke the session started below.
+      if (!updated?.isActive) throw new AppError('AUTHENTICATION_FAILED');
       await repositories.activity.record(
         { userId: user.id, action: 'login', ...origin, at: now },
         transaction,
       );
       const { tokens } = await this.sessions.start(user, origin, transaction);
-      return { updated: updated!, tokens };
+      return { updated, tokens };
     });
     return { message: 'Login successful.', user: toUserView(updated), tokens };
   }

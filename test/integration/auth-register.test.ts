@@ -169,14 +169,27 @@ describe('register/', () => {
   });
 
   it('refuses an invalid email with DRF wording', async () => {
-    for (const email of ['not-an-email', 'a@b', 'two@@example.com', '']) {
+    for (const email of ['not-an-email', 'a@b', 'two@@example.com']) {
       const response = await register(valid({ email }));
       expect(response.status, email).to.equal(400);
       expect(response.body.errors, email).to.deep.equal({
         email: ['Enter a valid email address.'],
       });
     }
+    const blank = await register(valid({ email: '   ' }));
+    expect(blank.body.errors).to.deep.equal({ email: ['This field may not be blank.'] });
     expect(await userCount()).to.equal(0);
+  });
+
+  it('reports a taken email and a weak password together', async () => {
+    const email = uniqueEmail('both');
+    expect((await register(valid({ email }))).status).to.equal(201);
+    const response = await register(
+      valid({ email, password: '12345678', password_confirm: '12345678' }),
+    );
+    expect(response.status).to.equal(400);
+    expect(response.body.errors.email).to.deep.equal(['A user with this email already exists.']);
+    expect(response.body.errors.password).to.include('This password is entirely numeric.');
   });
 
   it('names every missing field as required', async () => {
