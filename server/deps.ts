@@ -67,8 +67,31 @@ export async function buildDependencies(
     overrides.logger ??
     createLogger({ level: config.logLevel, pretty: config.env === 'development' });
   const clock = overrides.clock ?? systemClock;
-  const database = overrides.database ?? (await openDatabase(config));
-  const cache = overrides.cache ?? (await openCache(config, logger));
+  // What is opened here is closed again if a later step fails (a broken template, say), so a
+  // failed start leaves no pool or connection behind.
+  const opened: Array<() => Promise<unknown>> = [];
+  const open = async <T>(start: () => Promise<T>, stop: (value: T) => Promise<unknown>) => {
+    try {
+      const value = await start();
+      opened.push(() => stop(value));
+      return value;
+    } catch (error) {
+      for (const close of opened.reverse()) await close().catch(() => undefined);
+      throw error;
+    }
+  };
+  const database =
+    overrides.database ??
+    (await open(
+      () => openDatabase(config),
+      (connection) => connection.close(),
+    ));
+  const cache =
+    overrides.cache ??
+    (await open(
+      () => openCache(config, logger),
+      (store) => store.close(),
+    ));
   const hasher =
     overrides.hasher ??
     new ScryptPasswordHasher(config.passwords.scrypt, {
@@ -86,13 +109,21 @@ export async function buildDependencies(
   // Templates load (and are checked) here, so a broken one stops the start.
   const email = overrides.mailer
     ? null
-    : createEmailDelivery(config, { outbox: repositories.emailOutbox, clock, logger });
+    : await open(
+        async () =>
+          createEmailDelivery(config, { outbox: repositories.emailOutbox, clock, logger }),
+        (delivery) => delivery.close(config.http.shutdownTimeoutMs),
+      );
   const mailer = overrides.mailer ?? email!.mailer;
-  const rateLimits = await openRateLimits(config.rateLimits, {
-    redis: config.redis,
-    logger,
-    connectWaitMs: REDIS_CONNECT_WAIT_MS,
-  });
+  const rateLimits = await open(
+    () =>
+      openRateLimits(config.rateLimits, {
+        redis: config.redis,
+        logger,
+        connectWaitMs: REDIS_CONNECT_WAIT_MS,
+      }),
+    (limits) => limits.close(),
+  );
 
   const services = createServices({
     repositories,
