@@ -7,21 +7,21 @@ import {
   type Sequelize,
 } from 'sequelize';
 
-export class ActivityLog extends Model<
-  InferAttributes<ActivityLog>,
-  InferCreationAttributes<ActivityLog>
-> {
-  /** BIGINT identity; returned by pg as a string. */
-  declare id: CreationOptional<string>;
-  declare userId: string;
-  declare action: string;
-  declare ipAddress: string | null;
-  declare userAgent: string | null;
-  declare metadata: CreationOptional<Record<string, unknown>>;
-  declare createdAt: CreationOptional<Date>;
-}
-
 export function initActivityLog(sequelize: Sequelize) {
+  class ActivityLog extends Model<
+    InferAttributes<ActivityLog>,
+    InferCreationAttributes<ActivityLog>
+  > {
+    /** BIGINT identity; returned by pg as a string. */
+    declare id: CreationOptional<string>;
+    declare userId: string;
+    declare action: string;
+    declare ipAddress: string | null;
+    declare userAgent: string | null;
+    declare metadata: CreationOptional<Record<string, unknown>>;
+    declare createdAt: CreationOptional<Date>;
+  }
+
   ActivityLog.init(
     {
       id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
@@ -36,3 +36,6 @@ export function initActivityLog(sequelize: Sequelize) {
   );
   return ActivityLog;
 }
+
+/** A model class of its own per connection: no process-wide state shared between databases. */
+export type ActivityLogModel = ReturnType<typeof initActivityLog>;

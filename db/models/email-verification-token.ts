@@ -7,19 +7,19 @@ import {
   type Sequelize,
 } from 'sequelize';
 
-export class EmailVerificationToken extends Model<
-  InferAttributes<EmailVerificationToken>,
-  InferCreationAttributes<EmailVerificationToken>
-> {
-  /** SHA-256 (hex) of the token mailed to the user; the token itself is never stored. */
-  declare tokenHash: string;
-  declare userId: string;
-  declare email: string;
-  declare expiresAt: Date;
-  declare createdAt: CreationOptional<Date>;
-}
-
 export function initEmailVerificationToken(sequelize: Sequelize) {
+  class EmailVerificationToken extends Model<
+    InferAttributes<EmailVerificationToken>,
+    InferCreationAttributes<EmailVerificationToken>
+  > {
+    /** SHA-256 (hex) of the token mailed to the user; the token itself is never stored. */
+    declare tokenHash: string;
+    declare userId: string;
+    declare email: string;
+    declare expiresAt: Date;
+    declare createdAt: CreationOptional<Date>;
+  }
+
   EmailVerificationToken.init(
     {
       tokenHash: { type: DataTypes.CHAR(64), primaryKey: true },
@@ -37,3 +37,6 @@ export function initEmailVerificationToken(sequelize: Sequelize) {
   );
   return EmailVerificationToken;
 }
+
+/** A model class of its own per connection: no process-wide state shared between databases. */
+export type EmailVerificationTokenModel = ReturnType<typeof initEmailVerificationToken>;

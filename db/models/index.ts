@@ -1,28 +1,34 @@
 import type { Sequelize } from 'sequelize';
-import { ActivityLog, initActivityLog } from './activity-log.js';
-import { EmailOutbox, initEmailOutbox } from './email-outbox.js';
-import { EmailVerificationToken, initEmailVerificationToken } from './email-verification-token.js';
-import { RefreshToken, initRefreshToken } from './refresh-token.js';
-import { Session, initSession } from './session.js';
-import { User, initUser } from './user.js';
+import { initActivityLog, type ActivityLogModel } from './activity-log.js';
+import { initEmailOutbox, type EmailOutboxModel } from './email-outbox.js';
+import {
+  initEmailVerificationToken,
+  type EmailVerificationTokenModel,
+} from './email-verification-token.js';
+import { initRefreshToken, type RefreshTokenModel } from './refresh-token.js';
+import { initSession, type SessionModel } from './session.js';
+import { initUser, type UserModel } from './user.js';
 
-export { ActivityLog, EmailOutbox, EmailVerificationToken, RefreshToken, Session, User };
-
+/**
+ * The model classes of one connection. Each call defines fresh classes, so two connections in
+ * one process (a test's scratch database beside the main one) never take each other's models.
+ */
 export interface Models {
-  User: typeof User;
-  Session: typeof Session;
-  RefreshToken: typeof RefreshToken;
-  ActivityLog: typeof ActivityLog;
-  EmailOutbox: typeof EmailOutbox;
-  EmailVerificationToken: typeof EmailVerificationToken;
+  User: UserModel;
+  Session: SessionModel;
+  RefreshToken: RefreshTokenModel;
+  ActivityLog: ActivityLogModel;
+  EmailOutbox: EmailOutboxModel;
+  EmailVerificationToken: EmailVerificationTokenModel;
 }
 
 export function initModels(sequelize: Sequelize): Models {
-  initUser(sequelize);
-  initSession(sequelize);
-  initRefreshToken(sequelize);
-  initActivityLog(sequelize);
-  initEmailOutbox(sequelize);
-  initEmailVerificationToken(sequelize);
-  return { User, Session, RefreshToken, ActivityLog, EmailOutbox, EmailVerificationToken };
+  return {
+    User: initUser(sequelize),
+    Session: initSession(sequelize),
+    RefreshToken: initRefreshToken(sequelize),
+    ActivityLog: initActivityLog(sequelize),
+    EmailOutbox: initEmailOutbox(sequelize),
+    EmailVerificationToken: initEmailVerificationToken(sequelize),
+  };
 }

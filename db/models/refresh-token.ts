@@ -7,22 +7,22 @@ import {
   type Sequelize,
 } from 'sequelize';
 
-/** A refresh token is known here only by the SHA-256 of its identifier, never the raw value. */
-export class RefreshToken extends Model<
-  InferAttributes<RefreshToken>,
-  InferCreationAttributes<RefreshToken>
-> {
-  declare id: CreationOptional<string>;
-  declare sessionId: string;
-  declare tokenHash: string;
-  declare parentId: string | null;
-  declare issuedAt: Date;
-  declare expiresAt: Date;
-  declare consumedAt: CreationOptional<Date | null>;
-  declare revokedAt: CreationOptional<Date | null>;
-}
-
 export function initRefreshToken(sequelize: Sequelize) {
+  /** A refresh token is known here only by the SHA-256 of its identifier, never the raw value. */
+  class RefreshToken extends Model<
+    InferAttributes<RefreshToken>,
+    InferCreationAttributes<RefreshToken>
+  > {
+    declare id: CreationOptional<string>;
+    declare sessionId: string;
+    declare tokenHash: string;
+    declare parentId: string | null;
+    declare issuedAt: Date;
+    declare expiresAt: Date;
+    declare consumedAt: CreationOptional<Date | null>;
+    declare revokedAt: CreationOptional<Date | null>;
+  }
+
   RefreshToken.init(
     {
       id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
@@ -38,3 +38,6 @@ export function initRefreshToken(sequelize: Sequelize) {
   );
   return RefreshToken;
 }
+
+/** A model class of its own per connection: no process-wide state shared between databases. */
+export type RefreshTokenModel = ReturnType<typeof initRefreshToken>;

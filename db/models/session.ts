@@ -7,20 +7,20 @@ import {
   type Sequelize,
 } from 'sequelize';
 
-/** One per login; its refresh tokens form one rotation family. */
-export class Session extends Model<InferAttributes<Session>, InferCreationAttributes<Session>> {
-  declare id: CreationOptional<string>;
-  declare userId: string;
-  declare createdAt: CreationOptional<Date>;
-  declare lastUsedAt: Date;
-  declare expiresAt: Date;
-  declare revokedAt: CreationOptional<Date | null>;
-  declare revokedReason: CreationOptional<string | null>;
-  declare ipAddress: string | null;
-  declare userAgent: string | null;
-}
-
 export function initSession(sequelize: Sequelize) {
+  /** One per login; its refresh tokens form one rotation family. */
+  class Session extends Model<InferAttributes<Session>, InferCreationAttributes<Session>> {
+    declare id: CreationOptional<string>;
+    declare userId: string;
+    declare createdAt: CreationOptional<Date>;
+    declare lastUsedAt: Date;
+    declare expiresAt: Date;
+    declare revokedAt: CreationOptional<Date | null>;
+    declare revokedReason: CreationOptional<string | null>;
+    declare ipAddress: string | null;
+    declare userAgent: string | null;
+  }
+
   Session.init(
     {
       id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
@@ -37,3 +37,6 @@ export function initSession(sequelize: Sequelize) {
   );
   return Session;
 }
+
+/** A model class of its own per connection: no process-wide state shared between databases. */
+export type SessionModel = ReturnType<typeof initSession>;

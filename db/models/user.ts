@@ -7,23 +7,23 @@ import {
   type Sequelize,
 } from 'sequelize';
 
-export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
-  declare id: CreationOptional<string>;
-  /** citext: unique and compared without regard to letter case. Stored lower-cased. */
-  declare email: string;
-  declare fullName: string;
-  declare passwordHash: string;
-  declare isActive: CreationOptional<boolean>;
-  declare isStaff: CreationOptional<boolean>;
-  declare isSuperuser: CreationOptional<boolean>;
-  declare isVerified: CreationOptional<boolean>;
-  declare lastLogin: CreationOptional<Date | null>;
-  declare lastLoginIp: CreationOptional<string | null>;
-  declare createdAt: CreationOptional<Date>;
-  declare updatedAt: CreationOptional<Date>;
-}
-
 export function initUser(sequelize: Sequelize) {
+  class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
+    declare id: CreationOptional<string>;
+    /** citext: unique and compared without regard to letter case. Stored lower-cased. */
+    declare email: string;
+    declare fullName: string;
+    declare passwordHash: string;
+    declare isActive: CreationOptional<boolean>;
+    declare isStaff: CreationOptional<boolean>;
+    declare isSuperuser: CreationOptional<boolean>;
+    declare isVerified: CreationOptional<boolean>;
+    declare lastLogin: CreationOptional<Date | null>;
+    declare lastLoginIp: CreationOptional<string | null>;
+    declare createdAt: CreationOptional<Date>;
+    declare updatedAt: CreationOptional<Date>;
+  }
+
   User.init(
     {
       id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 },
@@ -43,3 +43,6 @@ export function initUser(sequelize: Sequelize) {
   );
   return User;
 }
+
+/** A model class of its own per connection: no process-wide state shared between databases. */
+export type UserModel = ReturnType<typeof initUser>;

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import supertest from 'supertest';
-import { initModels } from '../../db/models/index.js';
 import { createApp } from '../../server/app.js';
 import { buildDependencies, type Dependencies } from '../../server/deps.js';
 import { createLogger } from '../../server/lib/logger.js';
@@ -75,9 +74,6 @@ describe('GET /health/ with PostgreSQL and Redis behind proxies', function () {
     await deps?.close();
     await redisProxy?.close();
     await postgresProxy?.close();
-    // connectDatabase binds the process-wide model classes to the last connection it opened
-    // (the proxied one, now closed); give them back to the shared test database.
-    initModels(testEnvironment().database.sequelize);
   });
 
   /** GET /health/, asserting it answers within the bound whatever the dependencies do. */

@@ -13,10 +13,7 @@ import { runToEnd, tsxArgs } from '../helpers/spawn-service.js';
 const SCRATCH = `${process.env.TEST_DATABASE_NAME ?? 'auth_service_test'}_migrations`;
 const APP_TABLES = ['activity_logs', 'refresh_tokens', 'sessions', 'users'];
 
-/**
- * A bare Sequelize, not db/connection's connectDatabase: that one binds the process-wide model
- * classes to its connection, which would take them away from the test database.
- */
+/** The migrations need only a connection; the models play no part in them. */
 interface Database {
   sequelize: Sequelize;
 }
