@@ -1,0 +1,152 @@
+/**
+ * One load generator (autocannon) in its own process, so two loads at once (reads during a
+ * login flood) do not share an event loop, and the runner's bookkeeping never slows a load.
+ * bench/run.ts forks this file, sends one LoadSpec over IPC and receives one LoadResult.
+ */
+import autocannon from 'autocannon';
+import { hostCpu, treeCpuMilliseconds } from './processes.js';
+
+export interface LoadSpec {
+  title: string;
+  url: string;
+  method: 'GET' | 'POST';
+  connections: number;
+  durationSeconds: number;
+  /** The status that counts as success (401 for a wrong-password flood); others are errors. */
+  expectStatus: number;
+  timeoutSeconds?: number;
+  /** Bearer tokens, one per connection (round robin). */
+  bearerTokens?: string[];
+  /** JSON bodies, one per connection (round robin). */
+  bodies?: unknown[];
+  /** A JSON body per request, `{n}` replaced by a number unique within this load. */
+  uniqueBody?: string;
+  /** Refresh-token chains, one per connection: each response's `refresh` is sent next. */
+  refreshTokens?: string[];
+  /** Count 503 responses without a Retry-After header (needs a per-response hook). */
+  checkRetryAfter?: boolean;
+  /** The server's pid (a cluster's primary counts with its workers): its CPU is measured. */
+  serverPid?: number;
+}
+
+export interface LoadResult {
+  title: string;
+  ok: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  statusCodes: Record<string, number>;
+  unavailableWithoutRetryAfter: number;
+  /** Server CPU time per successful request, in µs (when the spec names the server's pid). */
+  cpuMicrosPerRequest?: number;
+  /** How many cores the server kept busy, on average, during the load. */
+  serverCores?: number;
+  /** The share of the whole machine's CPU that was busy during the load (0 to 1). */
+  hostBusy?: number;
+}
+
+type Client = Parameters<NonNullable<autocannon.Options['setupClient']>>[0];
+
+function run(spec: LoadSpec): Promise<LoadResult> {
+  const json = { 'content-type': 'application/json' };
+  let nextConnection = 0;
+  let unique = 0;
+  let unavailableWithoutRetryAfter = 0;
+  const onResponse = spec.checkRetryAfter
+    ? (status: number, _body: string, _context: object, headers?: Record<string, unknown>) => {
+        if (status === 503 && !headers?.['retry-after'] && !headers?.['Retry-After'])
+          unavailableWithoutRetryAfter += 1;
+      }
+    : undefined;
+
+  // Per-connection state lives in closures made here: autocannon resets its own `context`
+  // each time a connection starts over its request list, which with one request is every time.
+  const setupClient = (client: Client) => {
+    const index = nextConnection++;
+    const pick = <T>(list: T[]) => list[index % list.length]!;
+    if (spec.refreshTokens) {
+      let token = pick(spec.refreshTokens);
+      client.setRequests([
+        {
+          method: 'POST',
+          headers: json,
+          setupRequest: (request) => ({ ...request, body: JSON.stringify({ refresh: token }) }),
+          onResponse: (status, body) => {
+            if (status === 200) token = (JSON.parse(body) as { refresh: string }).refresh;
+          },
+        },
+      ]);
+      return;
+    }
+    const headers: Record<string, string> = spec.method === 'POST' ? { ...json } : {};
+    if (spec.bearerTokens) headers.authorization = `Bearer ${pick(spec.bearerTokens)}`;
+    const body = spec.bodies ? JSON.stringify(pick(spec.bodies)) : undefined;
+    client.setRequests([
+      {
+        method: spec.method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        ...(spec.uniqueBody
+          ? {
+              setupRequest: (request) => ({
+                ...request,
+                body: spec.uniqueBody!.replaceAll('{n}', `${process.pid}-${unique++}`),
+              }),
+            }
+          : {}),
+        ...(onResponse ? { onResponse } : {}),
+      },
+    ]);
+  };
+
+  const serverCpuBefore = spec.serverPid ? treeCpuMilliseconds(spec.serverPid) : 0;
+  const hostBefore = hostCpu();
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: spec.url,
+        method: spec.method,
+        connections: spec.connections,
+        duration: spec.durationSeconds,
+        timeout: spec.timeoutSeconds ?? 30,
+        setupClient,
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const statusCodes: Record<string, number> = {};
+        let answered = 0;
+        for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) {
+          statusCodes[status] = (stats as { count: number }).count;
+          answered += statusCodes[status];
+        }
+        const ok = statusCodes[String(spec.expectStatus)] ?? 0;
+        const host = hostCpu();
+        const serverCpu = spec.serverPid
+          ? treeCpuMilliseconds(spec.serverPid) - serverCpuBefore
+          : NaN;
+        resolve({
+          cpuMicrosPerRequest: (serverCpu * 1000) / Math.max(1, ok),
+          serverCores: serverCpu / (performance.now() - started),
+          hostBusy: (host.busy - hostBefore.busy) / (host.total - hostBefore.total),
+          title: spec.title,
+          ok,
+          requestsPerSecond: ok / result.duration,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          errors: answered - ok + result.errors,
+          statusCodes,
+          unavailableWithoutRetryAfter,
+        });
+      },
+    );
+  });
+}
+
+process.once('message', (spec: LoadSpec) => {
+  run(spec).then(
+    (result) => process.send!({ result }, () => process.exit(0)),
+    (error: Error) => process.send!({ error: error.message }, () => process.exit(1)),
+  );
+});

@@ -1,0 +1,219 @@
+/**
+ * The processes a benchmark run starts: the service (as production runs it, from dist/), the
+ * floor server, the cluster, one load generator per load, the raw scrypt measurement. Each is
+ * a child of the runner, bounded in time, and stopped by its own pid.
+ */
+import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { LoadResult, LoadSpec } from './load.js';
+
+const here = import.meta.dirname;
+export const root = join(here, '..');
+const TSX = ['--import', 'tsx'];
+
+export interface Started {
+  name: string;
+  url: string;
+  child: ChildProcess;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitForHealth(started: Started, path: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (started.child.exitCode !== null)
+      throw new Error(`${started.name} exited with code ${started.child.exitCode} (see its log)`);
+    try {
+      const response = await fetch(started.url + path, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${started.name} did not become healthy within ${timeoutMs} ms`);
+}
+
+/** Starts a child with stdout/stderr in a log file, then waits until `healthPath` answers 200. */
+async function startChild(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  logFile: string,
+  healthPath: string,
+): Promise<Started> {
+  const port = await freePort();
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const started = { name, url: `http://127.0.0.1:${port}`, child };
+  try {
+    await waitForHealth(started, healthPath, 60_000);
+  } catch (error) {
+    await stop(started);
+    throw error;
+  }
+  return started;
+}
+
+export function startService(
+  env: Record<string, string>,
+  logFile: string,
+  options: { cpuProfileDir?: string } = {},
+) {
+  const profile = options.cpuProfileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
+    : [];
+  return startChild('service', [...profile, 'dist/server/index.js'], env, logFile, '/health/');
+}
+
+export function startCluster(env: Record<string, string>, logFile: string) {
+  return startChild('cluster', ['dist/server/cluster.js'], env, logFile, '/health/');
+}
+
+export function startFloor(env: Record<string, string>, logFile: string) {
+  return startChild('floor', [...TSX, join(here, 'floor-server.ts')], env, logFile, '/health');
+}
+
+/** SIGTERM (the service drains and exits 0), then SIGKILL if it has not exited in time. */
+export function stop(started: Started, timeoutMs = 20_000): Promise<void> {
+  const { child } = started;
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Resident memory of one process, in MB, from /proc (Linux). */
+export function residentMegabytes(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kilobytes = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
+    return kilobytes ? Number(kilobytes) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
+export function cpuMilliseconds(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time of a process and its children that are alive (cluster workers), in ms. */
+export function treeCpuMilliseconds(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // no children file: count the process alone
+  }
+  return [pid, ...children].reduce((sum, each) => sum + cpuMilliseconds(each), 0);
+}
+
+/** The whole machine's busy and total CPU time so far (jiffies), from /proc/stat. */
+export function hostCpu(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/**
+ * Waits until a process is idle (under 5% of a core for a second), so work left over from one
+ * scenario (a backlog of queued hashes after a flood) never runs during the next one.
+ */
+export async function waitForIdle(pid: number, maxSeconds = 120): Promise<void> {
+  const deadline = Date.now() + maxSeconds * 1000;
+  let quietSamples = 0;
+  let previous = cpuMilliseconds(pid);
+  while (Date.now() < deadline && quietSamples < 2) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = cpuMilliseconds(pid);
+    quietSamples = now - previous < 25 ? quietSamples + 1 : 0;
+    previous = now;
+  }
+}
+
+/** Runs one load in a forked generator; rejects if it outlives its duration by a minute. */
+export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(here, 'load.ts'), [], { execArgv: TSX, cwd: root });
+    const guard = setTimeout(
+      () => {
+        child.kill('SIGKILL');
+        reject(new Error(`load "${spec.title}" did not finish in time`));
+      },
+      (spec.durationSeconds + 60) * 1000,
+    );
+    child.once('message', (message: { result?: LoadResult; error?: string }) => {
+      clearTimeout(guard);
+      if (message.result) resolve(message.result);
+      else reject(new Error(`load "${spec.title}": ${message.error}`));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(guard);
+      if (code) reject(new Error(`load "${spec.title}" exited with code ${code}`));
+    });
+    child.send(spec);
+  });
+}
+
+export async function measureScrypt(
+  parameters: { logN: number; r: number; p: number },
+  parallel: number,
+  seconds: number,
+): Promise<number> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      ...TSX,
+      join(here, 'scrypt-rate.ts'),
+      ...[parameters.logN, parameters.r, parameters.p, parallel, seconds].map(String),
+    ],
+    { cwd: root, timeout: (seconds + 60) * 1000 },
+  );
+  return (JSON.parse(stdout) as { perSecond: number }).perSecond;
+}
+
+export async function runCommand(command: string, args: string[], timeoutMs: number) {
+  return promisify(execFile)(command, args, { cwd: root, timeout: timeoutMs, maxBuffer: 1 << 24 });
+}

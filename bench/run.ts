@@ -1,0 +1,586 @@
+/**
+ * `npm run bench`: builds the service, starts it as production runs it (node dist/server/index.js
+ * on the real PostgreSQL and Redis) and, beside it, the floor server (bench/floor-server.ts);
+ * drives both with the same loads, one after the other, and prints per scenario requests/s,
+ * p50, p99, errors and the service's share of the floor. Not a test: nothing here asserts.
+ *
+ *   npm run bench                    every scenario once, then the cluster and the 503 check
+ *   npm run bench -- --runs 3        three consecutive runs against one service process (memory)
+ *   npm run bench -- --smoke         a short version (under a minute) for CI
+ *   npm run bench -- --profile       the service under --cpu-prof; prints where its time went
+ *   npm run bench -- --no-build --no-cluster --only profile-rest,login --seconds 5
+ *
+ * BENCH_DATABASE_URL and BENCH_REDIS_URL choose other stores (a database named *bench*, a Redis
+ * database other than 0: both are emptied first).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, readEnvironment } from '../server/config.js';
+import type { LoadResult, LoadSpec } from './load.js';
+import { summarizeProfiles } from './profile-summary.js';
+import {
+  measureScrypt,
+  residentMegabytes,
+  root,
+  runCommand,
+  runLoad,
+  startCluster,
+  startFloor,
+  startService,
+  stop,
+  waitForIdle,
+  type Started,
+} from './processes.js';
+import {
+  formatTable,
+  formatTargets,
+  writeResults,
+  type Row,
+  type RunReport,
+  type Target,
+} from './report.js';
+import {
+  BENCH_PASSWORD,
+  benchEmail,
+  loginFloor,
+  loginUsers,
+  overflowCheck,
+  registerUsers,
+  warmSessions,
+  type Session,
+} from './seed.js';
+import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, resetDatabase, resetRedis } from './stores.js';
+
+const FULL = {
+  users: 32,
+  warmupSeconds: 3,
+  read: { connections: 32, seconds: 10 },
+  login: { connections: 8, seconds: 15 },
+  register: { connections: 8, seconds: 15 },
+  refresh: { connections: 16, seconds: 10 },
+  flood: { readConnections: 32, loginConnections: 64, seconds: 15 },
+  clusterSeconds: 10,
+  scryptSeconds: 5,
+};
+const SMOKE: typeof FULL = {
+  users: 8,
+  warmupSeconds: 1,
+  read: { connections: 8, seconds: 2 },
+  login: { connections: 4, seconds: 2 },
+  register: { connections: 4, seconds: 2 },
+  refresh: { connections: 4, seconds: 2 },
+  flood: { readConnections: 8, loginConnections: 16, seconds: 3 },
+  clusterSeconds: 2,
+  scryptSeconds: 2,
+};
+const SCENARIOS = ['profile-rest', 'profile-trpc', 'refresh', 'login', 'register', 'flood'];
+
+const { values: options } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '1' },
+    profile: { type: 'boolean', default: false },
+    build: { type: 'boolean', default: true },
+    cluster: { type: 'boolean', default: true },
+    only: { type: 'string' },
+    seconds: { type: 'string' },
+    'heap-mb': { type: 'string', default: '256' },
+  },
+  allowNegative: true,
+});
+const settings = structuredClone(options.smoke ? SMOKE : FULL);
+if (options.seconds) {
+  // One duration for every load (quick development runs).
+  const seconds = Number(options.seconds);
+  for (const load of [
+    settings.read,
+    settings.login,
+    settings.register,
+    settings.refresh,
+    settings.flood,
+  ])
+    load.seconds = seconds;
+  settings.clusterSeconds = seconds;
+}
+const runs = Math.max(1, Number(options.runs));
+const only = new Set(options.only ? options.only.split(',') : SCENARIOS);
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+const databaseUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL;
+const redisUrl = process.env.BENCH_REDIS_URL ?? DEFAULT_REDIS_URL;
+// V8 sizes its heap from the machine's memory (4 GB on a large host) and lets garbage pile up
+// to that; in the Kubernetes deployment (512 MiB limit) it derives about 256 MB. The service
+// runs with that limit here (--heap-mb 0: V8's own choice for this machine).
+const heapMb = Number(options['heap-mb']);
+const serviceEnv: Record<string, string> = {
+  NODE_OPTIONS: heapMb ? `--max-old-space-size=${heapMb}` : '',
+  NODE_ENV: 'production',
+  SECRET_KEY: randomBytes(48).toString('base64url'),
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
+  MIGRATE_ON_START: 'true',
+  LOG_LEVEL: 'warn',
+  RATE_LIMIT_ENABLED: 'false',
+};
+// The configuration the service will see (same environment, same .env), for the floor and the report.
+const config = loadConfig(readEnvironment({ ...process.env, ...serviceEnv }));
+const { scrypt } = config.passwords;
+const floorEnv: Record<string, string> = {
+  ...serviceEnv,
+  BENCH_PASSWORD,
+  SCRYPT_LOG_N: String(scrypt.logN),
+  SCRYPT_R: String(scrypt.r),
+  SCRYPT_P: String(scrypt.p),
+  DB_POOL_MAX: String(config.database.poolMax),
+};
+const logFile = join(root, 'bench-results', `bench-${stamp}.log`);
+
+const asPercent = (share: number | undefined) => `${Math.round((share ?? NaN) * 100)}%`;
+/** How busy the server and the machine were: a saturated machine caps every figure. */
+const usage = (result: LoadResult, floor?: LoadResult) =>
+  floor
+    ? `cores ${result.serverCores?.toFixed(2)}/${floor.serverCores?.toFixed(2)}, machine ${asPercent(result.hostBusy)}/${asPercent(floor.hostBusy)} busy`
+    : `${result.serverCores?.toFixed(2)} cores, machine ${asPercent(result.hostBusy)} busy`;
+
+/** Runs a load against the service and the same load against the floor, one after the other. */
+async function sideBySide(
+  scenario: string,
+  service: Started,
+  floor: Started,
+  spec: (target: 'service' | 'floor', url: string) => LoadSpec,
+  warmup: boolean,
+): Promise<Row> {
+  const measure = async (target: Started) => {
+    const pid = target.child.pid!;
+    const full = spec(target.name === 'service' ? 'service' : 'floor', target.url);
+    if (warmup)
+      await runLoad({ ...full, title: 'warm-up', durationSeconds: settings.warmupSeconds });
+    const result = await runLoad({ ...full, serverPid: pid });
+    await waitForIdle(pid);
+    return result;
+  };
+  const serviceResult = await measure(service);
+  const floorResult = await measure(floor);
+  return {
+    scenario,
+    service: serviceResult,
+    floor: floorResult,
+    note: usage(serviceResult, floorResult),
+  };
+}
+
+/** Reads while a flood of wrong-password logins runs; the reads start once the flood is on. */
+async function underFlood(url: string, readPath: string, loginPath: string, tokens: string[]) {
+  const { flood } = settings;
+  const logins = runLoad({
+    title: 'flood logins',
+    url: url + loginPath,
+    method: 'POST',
+    connections: flood.loginConnections,
+    durationSeconds: flood.seconds + 3,
+    expectStatus: 401,
+    bodies: Array.from({ length: flood.loginConnections }, (_, index) => ({
+      email: benchEmail(index % settings.users),
+      password: 'wrong-password-123',
+    })),
+    checkRetryAfter: true,
+  });
+  await pause(1500);
+  const reads = await runLoad({
+    title: 'reads under flood',
+    url: url + readPath,
+    method: 'GET',
+    connections: flood.readConnections,
+    durationSeconds: flood.seconds,
+    expectStatus: 200,
+    bearerTokens: tokens,
+  });
+  return { reads, logins: await logins };
+}
+
+async function oneRun(
+  run: number,
+  service: Started,
+  floor: Started,
+  scryptRate: number,
+): Promise<RunReport> {
+  log(`\n--- run ${run} of ${runs}: seeding sessions`);
+  const sessions = await loginUsers(service.url, settings.users);
+  await warmSessions(service.url, sessions);
+  const tokens = sessions.map((session) => session.access);
+  const rows: Row[] = [];
+  const read =
+    (path: string) =>
+    (_target: string, url: string): LoadSpec => ({
+      title: path,
+      url: url + path,
+      method: 'GET',
+      connections: settings.read.connections,
+      durationSeconds: settings.read.seconds,
+      expectStatus: 200,
+      bearerTokens: tokens,
+    });
+
+  if (only.has('profile-rest')) {
+    log('profile over REST');
+    rows.push(
+      await sideBySide(
+        'GET /api/auth/profile/ (REST)',
+        service,
+        floor,
+        (target, url) =>
+          read(target === 'service' ? '/api/auth/profile/' : '/profile')(target, url),
+        true,
+      ),
+    );
+  }
+  if (only.has('profile-trpc')) {
+    log('profile over tRPC');
+    rows.push(
+      await sideBySide(
+        'profile.get (tRPC)',
+        service,
+        floor,
+        (target, url) => read(target === 'service' ? '/trpc/profile.get' : '/profile')(target, url),
+        true,
+      ),
+    );
+  }
+  if (only.has('refresh')) {
+    log('refresh rotation');
+    const chains = settings.refresh.connections;
+    const floorSessions: Session[] = await loginFloor(floor.url, chains);
+    rows.push(
+      await sideBySide(
+        'refresh rotation',
+        service,
+        floor,
+        (target, url) => ({
+          title: 'refresh',
+          url: url + (target === 'service' ? '/api/auth/refresh/' : '/refresh'),
+          method: 'POST',
+          connections: chains,
+          durationSeconds: settings.refresh.seconds,
+          expectStatus: 200,
+          refreshTokens: (target === 'service' ? sessions : floorSessions)
+            .slice(0, chains)
+            .map((s) => s.refresh),
+        }),
+        false,
+      ),
+    );
+  }
+  if (only.has('login')) {
+    log('login');
+    const row = await sideBySide(
+      'login',
+      service,
+      floor,
+      (target, url) => ({
+        title: 'login',
+        url: url + (target === 'service' ? '/api/auth/login/' : '/login'),
+        method: 'POST',
+        connections: settings.login.connections,
+        durationSeconds: settings.login.seconds,
+        expectStatus: 200,
+        bodies: Array.from({ length: settings.users }, (_, index) => ({
+          email: benchEmail(index),
+          password: BENCH_PASSWORD,
+        })),
+      }),
+      false,
+    );
+    row.note = `${Math.round((row.service.requestsPerSecond / scryptRate) * 100)}% of raw scrypt`;
+    rows.push(row);
+  }
+  if (only.has('register')) {
+    log('register');
+    const body = (prefix: string) =>
+      JSON.stringify({
+        email: `${prefix}-{n}@bench.test`,
+        full_name: 'Bench Registrant',
+        password: BENCH_PASSWORD,
+        password_confirm: BENCH_PASSWORD,
+      });
+    const row = await sideBySide(
+      'register',
+      service,
+      floor,
+      (target, url) => ({
+        title: 'register',
+        url: url + (target === 'service' ? '/api/auth/register/' : '/register'),
+        method: 'POST',
+        connections: settings.register.connections,
+        durationSeconds: settings.register.seconds,
+        expectStatus: 201,
+        uniqueBody: body(`reg-${stamp.slice(11).replaceAll('-', '')}-${run}-${target}`),
+      }),
+      false,
+    );
+    row.note = `${Math.round((row.service.requestsPerSecond / scryptRate) * 100)}% of raw scrypt`;
+    rows.push(row);
+  }
+  if (only.has('flood')) {
+    log('profile reads during a login flood');
+    const onService = await underFlood(
+      service.url,
+      '/api/auth/profile/',
+      '/api/auth/login/',
+      tokens,
+    );
+    await waitForIdle(service.child.pid!);
+    const onFloor = await underFlood(floor.url, '/profile', '/login', tokens);
+    await waitForIdle(floor.child.pid!);
+    rows.push({
+      scenario: 'flood: profile reads (REST)',
+      service: onService.reads,
+      floor: onFloor.reads,
+    });
+    const unavailable = onService.logins.statusCodes['503'] ?? 0;
+    rows.push({
+      scenario: 'flood: wrong-password logins',
+      service: onService.logins,
+      floor: onFloor.logins,
+      note: unavailable
+        ? `${unavailable} x 503, ${onService.logins.unavailableWithoutRetryAfter} without Retry-After`
+        : '',
+    });
+  }
+  await waitForIdle(service.child.pid!);
+  const serviceRssMb = residentMegabytes(service.child.pid!);
+  log(`\nrun ${run}: service RSS ${serviceRssMb?.toFixed(0)} MB\n${formatTable(rows)}`);
+  return { run, rows, serviceRssMb };
+}
+
+function evaluate(
+  reports: RunReport[],
+  scryptRate: number,
+  clusterRow: Row | null,
+  overflow: Awaited<ReturnType<typeof overflowCheck>> | null,
+): Target[] {
+  const last = reports.at(-1)!;
+  const row = (prefix: string) =>
+    last.rows.find((candidate) => candidate.scenario.startsWith(prefix));
+  const share = (found: Row | undefined) =>
+    found?.floor ? found.service.requestsPerSecond / found.floor.requestsPerSecond : null;
+  const percent = (value: number | null) =>
+    value === null ? 'not run' : `${Math.round(value * 100)}%`;
+  const targets: Target[] = [];
+  for (const [name, prefix] of [
+    ['Profile read over REST', 'GET /api'],
+    ['Profile read over tRPC', 'profile.get'],
+  ] as const) {
+    const value = share(row(prefix));
+    targets.push({
+      name: `${name}, share of the floor's req/s`,
+      goal: '>= 60%',
+      measured: percent(value),
+      met: value === null ? null : value >= 0.6,
+    });
+  }
+  const login = row('login');
+  const loginShare = login ? login.service.requestsPerSecond / scryptRate : null;
+  targets.push({
+    name: 'Login/s over the raw scrypt rate',
+    goal: '>= 90%',
+    measured: login
+      ? `${login.service.requestsPerSecond.toFixed(2)}/s of ${scryptRate.toFixed(2)}/s = ${percent(loginShare)}`
+      : 'not run',
+    met: loginShare === null ? null : loginShare >= 0.9,
+  });
+  const flood = row('flood: profile');
+  targets.push({
+    name: 'Profile read p99 during a login flood',
+    goal: "<= 3x the floor's p99 and <= 100 ms",
+    measured: flood?.floor
+      ? `${flood.service.p99} ms vs floor ${flood.floor.p99} ms (${(flood.service.p99 / flood.floor.p99).toFixed(2)}x)`
+      : 'not run',
+    met: flood?.floor ? flood.service.p99 <= 3 * flood.floor.p99 && flood.service.p99 <= 100 : null,
+  });
+  const rss = reports.map((report) => report.serviceRssMb ?? NaN);
+  const growth = rss.length >= 3 ? rss.at(-1)! - rss[0]! : null;
+  targets.push({
+    name: 'Service RSS at the end of each run',
+    goal: '< 200 MB, no growth across 3 runs (within 10%)',
+    measured: `${rss.map((value) => value.toFixed(0)).join(' -> ')} MB${growth === null ? ' (use --runs 3 for growth)' : ''}`,
+    met: Math.max(...rss) < 200 && (growth === null || growth <= rss[0]! * 0.1),
+  });
+  const single = row('GET /api');
+  const scale =
+    clusterRow && single
+      ? clusterRow.service.requestsPerSecond / single.service.requestsPerSecond
+      : null;
+  targets.push({
+    name: 'One worker per core, over the single process (REST reads)',
+    goal: '>= 1.6x',
+    measured:
+      scale === null
+        ? 'not run'
+        : `${clusterRow!.service.requestsPerSecond.toFixed(0)} vs ${single!.service.requestsPerSecond.toFixed(0)} req/s = ${scale.toFixed(2)}x`,
+    met: scale === null ? null : scale >= 1.6,
+  });
+  targets.push({
+    name: 'Logins beyond the hash queue',
+    goal: '503 SERVICE_UNAVAILABLE with Retry-After, no long wait',
+    measured: overflow
+      ? `${JSON.stringify(overflow.statuses)}, ${overflow.unavailableWellFormed}/${overflow.unavailable} well-formed 503s, slowest ${overflow.slowestMs.toFixed(0)} ms`
+      : 'not run',
+    met: overflow
+      ? overflow.unavailable > 0 && overflow.unavailable === overflow.unavailableWellFormed
+      : null,
+  });
+  return targets;
+}
+
+async function main() {
+  const started = Date.now();
+  mkdirSync(join(root, 'bench-results'), { recursive: true });
+  if (options.build) {
+    log('building (npm run build)');
+    await runCommand('npm', ['run', 'build'], 300_000).catch(
+      (error: Error & { stdout?: string }) => {
+        throw new Error(`npm run build failed:\n${error.stdout ?? error.message}`);
+      },
+    );
+  }
+  const [postgresVersion, redisVersion] = await Promise.all([
+    resetDatabase(databaseUrl),
+    resetRedis(redisUrl),
+  ]);
+  const parallel = config.passwords.hashConcurrency;
+  log(
+    `raw scrypt rate (logN=${scrypt.logN} r=${scrypt.r} p=${scrypt.p}, ${parallel} at once, ${settings.scryptSeconds} s)`,
+  );
+  const scryptRate = await measureScrypt(scrypt, parallel, settings.scryptSeconds);
+  log(`  ${scryptRate.toFixed(2)} verifications/s`);
+
+  const profileDir = options.profile ? join(root, 'bench-results', `profile-${stamp}`) : undefined;
+  const service = await startService(serviceEnv, logFile, { cpuProfileDir: profileDir });
+  const floor = await startFloor(floorEnv, logFile);
+  const reports: RunReport[] = [];
+  let clusterRow: Row | null = null;
+  try {
+    log(`registering ${settings.users} accounts`);
+    await registerUsers(service.url, settings.users);
+    for (let run = 1; run <= runs; run += 1)
+      reports.push(await oneRun(run, service, floor, scryptRate));
+  } finally {
+    await stop(floor);
+    await stop(service);
+  }
+
+  if (options.cluster && only.has('profile-rest')) {
+    const workers = Number(process.env.HTTP_WORKERS) || availableParallelism();
+    log(`\n${workers} workers (node dist/server/cluster.js): profile over REST`);
+    const cluster = await startCluster({ ...serviceEnv, MIGRATE_ON_START: 'false' }, logFile);
+    try {
+      const sessions = await loginUsers(cluster.url, settings.users);
+      await warmSessions(cluster.url, sessions);
+      const spec: LoadSpec = {
+        title: 'cluster reads',
+        url: `${cluster.url}/api/auth/profile/`,
+        method: 'GET',
+        connections: settings.read.connections,
+        durationSeconds: settings.clusterSeconds,
+        expectStatus: 200,
+        bearerTokens: sessions.map((session) => session.access),
+      };
+      await runLoad({ ...spec, durationSeconds: settings.warmupSeconds });
+      const result = await runLoad({ ...spec, serverPid: cluster.child.pid! });
+      clusterRow = {
+        scenario: `cluster x${workers}: profile (REST)`,
+        service: result,
+        note: usage(result),
+      };
+    } finally {
+      await stop(cluster);
+    }
+  }
+
+  log('\nlogin beyond the hash queue (a second service with HASH_QUEUE_LIMIT=4)');
+  const small = await startService(
+    { ...serviceEnv, MIGRATE_ON_START: 'false', HASH_QUEUE_LIMIT: '4' },
+    logFile,
+  );
+  const overflow = await overflowCheck(small.url, 24).finally(() => stop(small));
+
+  const targets = evaluate(reports, scryptRate, clusterRow, overflow);
+  const versions = {
+    node: process.version,
+    postgres: postgresVersion,
+    redis: redisVersion,
+    autocannon: (
+      JSON.parse(readFileSync(join(root, 'node_modules/autocannon/package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version,
+    commit: (
+      await runCommand('git', ['rev-parse', '--short', 'HEAD'], 10_000).catch(() => ({
+        stdout: 'unknown',
+      }))
+    ).stdout.trim(),
+  };
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: availableParallelism(),
+    loadAverageAtEnd: loadavg().map((value) => value.toFixed(2)),
+  };
+  const benchSettings = {
+    mode: options.smoke ? 'smoke' : 'full',
+    runs,
+    ...settings,
+    scrypt,
+    hashConcurrency: config.passwords.hashConcurrency,
+    hashQueueLimit: config.passwords.hashQueueLimit,
+    dbPoolMax: config.database.poolMax,
+    heapLimitMb: heapMb || 'V8 default',
+    uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? 'default (4)',
+  };
+  const lines = [
+    `auth-service benchmark, ${new Date().toISOString()}, ${options.smoke ? 'smoke' : 'full'} mode`,
+    `machine: ${machine.cpu}, ${machine.cores} cores, load average at the end ${machine.loadAverageAtEnd.join(' ')}`,
+    `versions: node ${versions.node}, PostgreSQL ${versions.postgres}, Redis ${versions.redis}, autocannon ${versions.autocannon}, commit ${versions.commit}`,
+    `settings: reads ${settings.read.connections} connections x ${settings.read.seconds} s; login ${settings.login.connections} x ${settings.login.seconds} s; register ${settings.register.connections} x ${settings.register.seconds} s; refresh ${settings.refresh.connections} x ${settings.refresh.seconds} s; flood ${settings.flood.loginConnections} login + ${settings.flood.readConnections} read connections x ${settings.flood.seconds} s`,
+    `service: node dist/server/index.js${heapMb ? ` --max-old-space-size=${heapMb}` : ''}; scrypt logN=${scrypt.logN} r=${scrypt.r} p=${scrypt.p}, HASH_CONCURRENCY=${benchSettings.hashConcurrency}, HASH_QUEUE_LIMIT=${benchSettings.hashQueueLimit}, DB_POOL_MAX=${benchSettings.dbPoolMax}, UV_THREADPOOL_SIZE ${benchSettings.uvThreadpoolSize}`,
+    `raw scrypt: ${scryptRate.toFixed(2)} verifications/s (${parallel} at once)`,
+    '',
+    ...reports.flatMap((report) => [
+      `run ${report.run} (service RSS at its end: ${report.serviceRssMb?.toFixed(0)} MB)`,
+      formatTable(report.rows),
+      '',
+    ]),
+    ...(clusterRow ? [formatTable([clusterRow]), ''] : []),
+    'targets (last run):',
+    formatTargets(targets),
+  ];
+  if (profileDir) lines.push('', 'service CPU profile (self time):', summarizeProfiles(profileDir));
+  const text = lines.join('\n');
+  const file = writeResults(
+    stamp,
+    {
+      date: new Date().toISOString(),
+      machine,
+      versions,
+      settings: benchSettings,
+      scryptRate,
+      reports,
+      clusterRow,
+      overflow,
+      targets,
+    },
+    text,
+  );
+  log(
+    `\n${text}\n\nwritten to ${file} (and .json); took ${Math.round((Date.now() - started) / 1000)} s`,
+  );
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});
