@@ -462,3 +462,25 @@ function randomDevelopmentSecret(): string {
   // as the process, which the start banner says.
   return Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
 }
+
+const clusterSchema = z.object({
+  HTTP_WORKERS: integer(1, 256).default(availableParallelism()),
+  HASH_CONCURRENCY: z.string().optional(),
+});
+
+/**
+ * For server/cluster.ts only: how many workers to fork (HTTP_WORKERS, default one per core), and
+ * whether HASH_CONCURRENCY was chosen (if not, the cluster shares the cores out among workers).
+ */
+export function clusterSettings(source: Record<string, string | undefined> = readEnvironment()) {
+  const parsed = clusterSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `Invalid configuration: ${describeIssue(parsed.error.issues[0]!, source)}`,
+    );
+  }
+  return {
+    workers: parsed.data.HTTP_WORKERS,
+    hashConcurrencyExplicit: parsed.data.HASH_CONCURRENCY !== undefined,
+  };
+}
