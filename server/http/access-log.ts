@@ -4,6 +4,8 @@ import type { Logger } from '../lib/logger.js';
 /** One line per request: method, path (never the query, which may carry a token), status, time. */
 export function accessLog(logger: Logger) {
   return async (ctx: Context, next: Next) => {
+    // Below info (LOG_LEVEL=warn), skip the timing and the line's fields altogether.
+    if (!logger.isLevelEnabled('info')) return next();
     const started = performance.now();
     try {
       await next();
