@@ -7,6 +7,7 @@ import { createMigrator } from '../db/migrate.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildDependencies } from './deps.js';
+import { lowerBackgroundThreadPriority } from './lib/thread-priority.js';
 
 function loadConfigOrExit(): Config {
   try {
@@ -61,12 +62,22 @@ function closeServer(server: Server, timeoutMs: number): Promise<void> {
 
 async function main() {
   const config = loadConfigOrExit();
-  // scrypt runs on libuv's pool; give it room beyond the hashing slots so file, DNS and other
-  // crypto work never queue behind a flood of logins. Must be set before the pool starts.
-  process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, config.passwords.hashConcurrency + 4));
 
   const deps = await buildDependencies(config);
   const { logger } = deps;
+  // scrypt runs on libuv's thread pool, which needs room beyond the hashing slots so file, DNS
+  // and other crypto work never queue behind a flood of logins. libuv sizes the pool when it
+  // is first used, which for an ES module entry is before this file runs (the module loader
+  // reads files on it), so only the environment the process starts with can set it:
+  // server/cluster.ts does so for its workers. Its threads (started by now) yield the CPU to
+  // the event loop, so a flood of logins cannot slow reads down (lib/thread-priority.ts).
+  lowerBackgroundThreadPriority();
+  const threadPoolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  if (threadPoolSize < config.passwords.hashConcurrency + 2) {
+    logger.warn(
+      `UV_THREADPOOL_SIZE=${threadPoolSize} leaves no room beside ${config.passwords.hashConcurrency} hashing slots: start with UV_THREADPOOL_SIZE=${config.passwords.hashConcurrency + 4} in the environment, or use dist/server/cluster.js`,
+    );
+  }
   if (config.migrateOnStart) {
     await createMigrator(deps.database.sequelize, (line) => logger.info(line)).up();
   }
