@@ -78,8 +78,18 @@ async function main() {
       `UV_THREADPOOL_SIZE=${threadPoolSize} leaves no room beside ${config.passwords.hashConcurrency} hashing slots: start with UV_THREADPOOL_SIZE=${config.passwords.hashConcurrency + 4} in the environment, or use dist/server/cluster.js`,
     );
   }
+  const migrator = createMigrator(deps.database.sequelize, (line) => logger.info(line));
   if (config.migrateOnStart) {
-    await createMigrator(deps.database.sequelize, (line) => logger.info(line)).up();
+    await migrator.up();
+  } else {
+    // Django's "You have unapplied migrations": requests would fail until the schema catches up.
+    const pending = await migrator.pending().catch(() => []);
+    if (pending.length) {
+      logger.warn(
+        { pending: pending.map((migration) => migration.name) },
+        `${pending.length} database migration(s) not applied: run "npm run migrate" (or node dist/db/migrate.js up), or set MIGRATE_ON_START=true`,
+      );
+    }
   }
   if (config.secretKeyIsEphemeral) {
     logger.warn(
