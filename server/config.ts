@@ -277,7 +277,8 @@ export function weakSecretReason(secret: string | undefined): string | null {
 function describeIssue(issue: z.core.$ZodIssue, source: Record<string, string | undefined>) {
   const name = String(issue.path[0] ?? 'environment');
   const value = source[name];
-  const shown = value === undefined || /SECRET|PASSWORD|API_KEY/.test(name) ? '' : ` (got "${value}")`;
+  const shown =
+    value === undefined || /SECRET|PASSWORD|API_KEY/.test(name) ? '' : ` (got "${value}")`;
   return `${name}: ${issue.message}${shown}`;
 }
 

@@ -146,9 +146,7 @@ export const authRouter = router({
     })
     .input(verifyEmailInput)
     .output(messageOutput)
-    .mutation(({ ctx, input }) =>
-      ctx.services.emailVerification.verify(input.token, ctx.request),
-    ),
+    .mutation(({ ctx, input }) => ctx.services.emailVerification.verify(input.token, ctx.request)),
 
   resendVerification: authedProcedure
     .meta({

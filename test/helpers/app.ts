@@ -6,7 +6,11 @@ import type Koa from 'koa';
 import supertest from 'supertest';
 import { createApp } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
-import { buildDependencies, type Dependencies, type DependencyOverrides } from '../../server/deps.js';
+import {
+  buildDependencies,
+  type Dependencies,
+  type DependencyOverrides,
+} from '../../server/deps.js';
 import { createLogger } from '../../server/lib/logger.js';
 import { ScryptPasswordHasher } from '../../server/lib/password-hasher.js';
 import { appRouter } from '../../server/routers/_app.js';
@@ -71,7 +75,13 @@ export async function createTestApp(
     caller: (request = {}) =>
       createCaller({
         services: deps.services,
-        request: { ip: '127.0.0.1', userAgent: 'test-caller', requestId: 'test', authorization: null, ...request },
+        request: {
+          ip: '127.0.0.1',
+          userAgent: 'test-caller',
+          requestId: 'test',
+          authorization: null,
+          ...request,
+        },
       }),
   };
 }

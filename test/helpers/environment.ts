@@ -56,23 +56,43 @@ async function ensureDatabase(adminUrl: string, name: string) {
 
 const ci = process.env.CI === 'true';
 
-async function chooseDatabase(): Promise<{ url: string; admin: string | null; embedded?: EmbeddedPostgres; label: string }> {
+async function chooseDatabase(): Promise<{
+  url: string;
+  admin: string | null;
+  embedded?: EmbeddedPostgres;
+  label: string;
+}> {
   if (process.env.TEST_DATABASE_URL) {
     return { url: process.env.TEST_DATABASE_URL, admin: null, label: 'TEST_DATABASE_URL' };
   }
   if (await portAnswers('127.0.0.1', 5432)) {
     await ensureDatabase(LOCAL_POSTGRES, TEST_DATABASE);
-    return { url: `${LOCAL_POSTGRES}/${TEST_DATABASE}`, admin: LOCAL_POSTGRES, label: `local PostgreSQL (${TEST_DATABASE})` };
+    return {
+      url: `${LOCAL_POSTGRES}/${TEST_DATABASE}`,
+      admin: LOCAL_POSTGRES,
+      label: `local PostgreSQL (${TEST_DATABASE})`,
+    };
   }
-  if (ci) throw new Error('CI=true but no PostgreSQL: set TEST_DATABASE_URL or start PostgreSQL on 127.0.0.1:5432');
+  if (ci)
+    throw new Error(
+      'CI=true but no PostgreSQL: set TEST_DATABASE_URL or start PostgreSQL on 127.0.0.1:5432',
+    );
   const embedded = await startEmbeddedPostgres('memory');
-  return { url: embedded.url, admin: null, embedded, label: 'embedded PostgreSQL (PGlite, in memory)' };
+  return {
+    url: embedded.url,
+    admin: null,
+    embedded,
+    label: 'embedded PostgreSQL (PGlite, in memory)',
+  };
 }
 
 async function chooseRedis(): Promise<{ url: string | null; label: string }> {
-  if (process.env.TEST_REDIS_URL) return { url: process.env.TEST_REDIS_URL, label: 'TEST_REDIS_URL' };
-  if (await portAnswers('127.0.0.1', 6379)) return { url: LOCAL_REDIS, label: `local Redis (${LOCAL_REDIS.split('/').pop()})` };
-  if (ci) throw new Error('CI=true but no Redis: set TEST_REDIS_URL or start Redis on 127.0.0.1:6379');
+  if (process.env.TEST_REDIS_URL)
+    return { url: process.env.TEST_REDIS_URL, label: 'TEST_REDIS_URL' };
+  if (await portAnswers('127.0.0.1', 6379))
+    return { url: LOCAL_REDIS, label: `local Redis (${LOCAL_REDIS.split('/').pop()})` };
+  if (ci)
+    throw new Error('CI=true but no Redis: set TEST_REDIS_URL or start Redis on 127.0.0.1:6379');
   return { url: null, label: 'in-process store' };
 }
 
@@ -81,7 +101,11 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
   const chosenRedis = await chooseRedis();
   process.stdout.write(`  tests use ${chosenDatabase.label} and ${chosenRedis.label}\n`);
 
-  const connection = connectDatabase({ url: chosenDatabase.url, poolMax: chosenDatabase.embedded ? 1 : 10, poolMin: 0 });
+  const connection = connectDatabase({
+    url: chosenDatabase.url,
+    poolMax: chosenDatabase.embedded ? 1 : 10,
+    poolMin: 0,
+  });
   const database: OpenedDatabase = {
     ...connection,
     description: chosenDatabase.label,
@@ -103,7 +127,12 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
   let flush: () => Promise<void>;
   let closeFlusher = async () => {};
   if (chosenRedis.url) {
-    const store = new RedisKeyValueStore({ url: chosenRedis.url, keyPrefix: 'test:', commandTimeoutMs: 2000, logger });
+    const store = new RedisKeyValueStore({
+      url: chosenRedis.url,
+      keyPrefix: 'test:',
+      commandTimeoutMs: 2000,
+      logger,
+    });
     if (!(await store.connect(5000))) throw new Error(`Redis at ${chosenRedis.url} did not answer`);
     const flusher = createClient({ url: chosenRedis.url });
     await flusher.connect();

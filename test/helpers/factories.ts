@@ -28,7 +28,12 @@ export async function registerUser(
   const response = await testApp
     .http()
     .post('/api/auth/register/')
-    .send({ email, full_name: overrides.full_name ?? 'Ada Lovelace', password, password_confirm: password });
+    .send({
+      email,
+      full_name: overrides.full_name ?? 'Ada Lovelace',
+      password,
+      password_confirm: password,
+    });
   expect(response.status, JSON.stringify(response.body)).to.equal(201);
   return {
     id: response.body.user.id,
@@ -39,8 +44,17 @@ export async function registerUser(
   };
 }
 
-export async function login(testApp: TestApp, email: string, password: string, headers: Record<string, string> = {}) {
-  const response = await testApp.http().post('/api/auth/login/').set(headers).send({ email, password });
+export async function login(
+  testApp: TestApp,
+  email: string,
+  password: string,
+  headers: Record<string, string> = {},
+) {
+  const response = await testApp
+    .http()
+    .post('/api/auth/login/')
+    .set(headers)
+    .send({ email, password });
   expect(response.status, JSON.stringify(response.body)).to.equal(200);
   return response.body.tokens as { access: string; refresh: string };
 }

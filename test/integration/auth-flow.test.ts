@@ -15,15 +15,26 @@ describe('the documented auth flow over REST', () => {
 
     const profile = await testApp.http().get('/api/auth/profile/').set(bearer(user.access));
     expect(profile.status).to.equal(200);
-    expect(profile.body).to.include({ email: email.toLowerCase(), full_name: 'Ada Lovelace', is_verified: false });
+    expect(profile.body).to.include({
+      email: email.toLowerCase(),
+      full_name: 'Ada Lovelace',
+      is_verified: false,
+    });
     expect(profile.body.last_login).to.equal(null);
 
     const tokens = await login(testApp, email, STRONG_PASSWORD);
-    const refreshed = await testApp.http().post('/api/auth/refresh').send({ refresh: tokens.refresh });
+    const refreshed = await testApp
+      .http()
+      .post('/api/auth/refresh')
+      .send({ refresh: tokens.refresh });
     expect(refreshed.status).to.equal(200);
     expect(refreshed.body).to.have.keys('access', 'refresh');
 
-    const logout = await testApp.http().post('/api/auth/logout/').set(bearer(refreshed.body.access)).send({ refresh: refreshed.body.refresh });
+    const logout = await testApp
+      .http()
+      .post('/api/auth/logout/')
+      .set(bearer(refreshed.body.access))
+      .send({ refresh: refreshed.body.refresh });
     expect(logout.status).to.equal(200);
     const after = await testApp.http().get('/api/auth/profile/').set(bearer(refreshed.body.access));
     expect(after.status).to.equal(401);

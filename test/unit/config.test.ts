@@ -44,7 +44,10 @@ describe('configuration', () => {
       EMAIL_USE_TLS: 'False',
       ALLOWED_HOSTS: 'api.example.com, .example.org',
     });
-    expect(config.database).to.deep.include({ kind: 'external', url: 'postgres://app:p%40ss%20word@db:6543/auth' });
+    expect(config.database).to.deep.include({
+      kind: 'external',
+      url: 'postgres://app:p%40ss%20word@db:6543/auth',
+    });
     expect(config.jwt.accessTokenLifetimeSeconds).to.equal(300);
     expect(config.jwt.refreshTokenLifetimeSeconds).to.equal(2 * 86400);
     expect(config.email.useTls).to.equal(false);
@@ -52,32 +55,52 @@ describe('configuration', () => {
   });
 
   it('names the variable and the problem when a value is bad', () => {
-    expect(configError({ PORT: 'eighty' })).to.equal('Invalid configuration: PORT: expected a whole number (got "eighty")');
-    expect(configError({ JWT_ACCESS_TOKEN_LIFETIME: '0' })).to.match(/^Invalid configuration: JWT_ACCESS_TOKEN_LIFETIME: must be at least 1/);
-    expect(configError({ DATABASE_URL: 'mysql://x' })).to.match(/DATABASE_URL: expected a postgres:\/\/ URL/);
+    expect(configError({ PORT: 'eighty' })).to.equal(
+      'Invalid configuration: PORT: expected a whole number (got "eighty")',
+    );
+    expect(configError({ JWT_ACCESS_TOKEN_LIFETIME: '0' })).to.match(
+      /^Invalid configuration: JWT_ACCESS_TOKEN_LIFETIME: must be at least 1/,
+    );
+    expect(configError({ DATABASE_URL: 'mysql://x' })).to.match(
+      /DATABASE_URL: expected a postgres:\/\/ URL/,
+    );
     expect(configError({ DEBUG: 'maybe' })).to.match(/^Invalid configuration: DEBUG:/);
-    expect(configError({ TRUST_PROXY: 'everyone' })).to.match(/TRUST_PROXY: "everyone" is neither a hop count nor an IP\/CIDR/);
+    expect(configError({ TRUST_PROXY: 'everyone' })).to.match(
+      /TRUST_PROXY: "everyone" is neither a hop count nor an IP\/CIDR/,
+    );
   });
 
   it('never echoes a secret value in its error line', () => {
-    expect(configError({ ...production(), SECRET_KEY: 'short-secret-value' })).not.to.contain('short-secret-value');
+    expect(configError({ ...production(), SECRET_KEY: 'short-secret-value' })).not.to.contain(
+      'short-secret-value',
+    );
   });
 
   it('refuses to start in production with a missing, short or placeholder SECRET_KEY', () => {
-    expect(configError(production({ SECRET_KEY: '' }))).to.equal('Invalid configuration: SECRET_KEY is required in production');
-    expect(configError(production({ SECRET_KEY: 'aB3$'.repeat(7) }))).to.match(/SECRET_KEY must be at least 32 bytes/);
-    expect(configError(production({ SECRET_KEY: 'django-insecure-change-me-please-0123456789abcdef' }))).to.match(
-      /SECRET_KEY looks like a default or placeholder value/,
+    expect(configError(production({ SECRET_KEY: '' }))).to.equal(
+      'Invalid configuration: SECRET_KEY is required in production',
     );
-    expect(configError(production({ SECRET_KEY: 'a'.repeat(64) }))).to.match(/SECRET_KEY has too little variety/);
+    expect(configError(production({ SECRET_KEY: 'aB3$'.repeat(7) }))).to.match(
+      /SECRET_KEY must be at least 32 bytes/,
+    );
+    expect(
+      configError(production({ SECRET_KEY: 'django-insecure-change-me-please-0123456789abcdef' })),
+    ).to.match(/SECRET_KEY looks like a default or placeholder value/);
+    expect(configError(production({ SECRET_KEY: 'a'.repeat(64) }))).to.match(
+      /SECRET_KEY has too little variety/,
+    );
     expect(loadConfig(production()).env).to.equal('production');
   });
 
   it('refuses to start in production without a real PostgreSQL or without Redis', () => {
     const { DATABASE_URL: _database, ...withoutDatabase } = production();
-    expect(configError(withoutDatabase)).to.match(/DATABASE_URL \(or DB_NAME\/DB_HOST\) is required in production/);
+    expect(configError(withoutDatabase)).to.match(
+      /DATABASE_URL \(or DB_NAME\/DB_HOST\) is required in production/,
+    );
     const { REDIS_URL: _redis, ...withoutRedis } = production();
-    expect(configError(withoutRedis)).to.equal('Invalid configuration: REDIS_URL is required in production');
+    expect(configError(withoutRedis)).to.equal(
+      'Invalid configuration: REDIS_URL is required in production',
+    );
   });
 
   it('judges secrets by length, placeholders and variety', () => {
