@@ -1,7 +1,7 @@
 /**
  * One load generator (autocannon) in its own process, so two loads at once (reads during a
  * login flood) do not share an event loop, and the runner's bookkeeping never slows a load.
- * bench/run.ts forks this file, sends one LoadSpec over IPC and receives one LoadResult.
+ * bench/run.ts forks this file, sends a LoadSpec over IPC and receives a LoadResult, per load.
  */
 import autocannon from 'autocannon';
 import { hostCpu, treeCpuMilliseconds } from './processes.js';
@@ -144,9 +144,10 @@ function run(spec: LoadSpec): Promise<LoadResult> {
   });
 }
 
-process.once('message', (spec: LoadSpec) => {
+// One load per message, one at a time; the runner ends the process when it is done with it.
+process.on('message', (spec: LoadSpec) => {
   run(spec).then(
-    (result) => process.send!({ result }, () => process.exit(0)),
-    (error: Error) => process.send!({ error: error.message }, () => process.exit(1)),
+    (result) => process.send!({ result }),
+    (error: Error) => process.send!({ error: error.message }),
   );
 });

@@ -158,14 +158,14 @@ export function hostCpu(): { busy: number; total: number } {
 }
 
 /**
- * Waits until a process is idle (under 5% of a core for a second), so work left over from one
+ * Waits until a process is idle (under 5% of a core for `samples` half seconds), so work left over from one
  * scenario (a backlog of queued hashes after a flood) never runs during the next one.
  */
-export async function waitForIdle(pid: number, maxSeconds = 120): Promise<void> {
+export async function waitForIdle(pid: number, samples = 2, maxSeconds = 120): Promise<void> {
   const deadline = Date.now() + maxSeconds * 1000;
   let quietSamples = 0;
   let previous = cpuMilliseconds(pid);
-  while (Date.now() < deadline && quietSamples < 2) {
+  while (Date.now() < deadline && quietSamples < samples) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const now = cpuMilliseconds(pid);
     quietSamples = now - previous < 25 ? quietSamples + 1 : 0;
@@ -173,28 +173,51 @@ export async function waitForIdle(pid: number, maxSeconds = 120): Promise<void> 
   }
 }
 
-/** Runs one load in a forked generator; rejects if it outlives its duration by a minute. */
+// Load generators are kept between loads (two at most at once: reads during a flood), so a
+// run pays for starting them once rather than once per load.
+const idleGenerators: ChildProcess[] = [];
+const generators = new Set<ChildProcess>();
+
+function generator(): ChildProcess {
+  const reused = idleGenerators.pop();
+  if (reused) return reused;
+  const child = fork(join(here, 'load.ts'), [], { execArgv: TSX, cwd: root });
+  generators.add(child);
+  child.once('exit', () => generators.delete(child));
+  return child;
+}
+
+/** Runs one load in a generator process; rejects if it outlives its duration by a minute. */
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const child = generator();
   return new Promise((resolve, reject) => {
-    const child = fork(join(here, 'load.ts'), [], { execArgv: TSX, cwd: root });
+    const onExit = (code: number | null) => {
+      clearTimeout(guard);
+      reject(new Error(`load "${spec.title}" ended with code ${code}`));
+    };
     const guard = setTimeout(
       () => {
+        child.off('exit', onExit);
         child.kill('SIGKILL');
         reject(new Error(`load "${spec.title}" did not finish in time`));
       },
       (spec.durationSeconds + 60) * 1000,
     );
+    child.once('exit', onExit);
     child.once('message', (message: { result?: LoadResult; error?: string }) => {
       clearTimeout(guard);
+      child.off('exit', onExit);
+      idleGenerators.push(child);
       if (message.result) resolve(message.result);
       else reject(new Error(`load "${spec.title}": ${message.error}`));
     });
-    child.once('exit', (code) => {
-      clearTimeout(guard);
-      if (code) reject(new Error(`load "${spec.title}" exited with code ${code}`));
-    });
     child.send(spec);
   });
+}
+
+export function stopLoadGenerators() {
+  idleGenerators.length = 0;
+  for (const child of generators) child.kill();
 }
 
 export async function measureScrypt(

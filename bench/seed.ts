@@ -86,11 +86,11 @@ export function loginFloor(floorUrl: string, count: number): Promise<Session[]> 
   });
 }
 
-/** One authenticated read per session, so the session state is cached in Redis for both. */
-export async function warmSessions(serviceUrl: string, sessions: Session[]) {
-  await inParallel(sessions.length, 8, async (index) => {
+/** One authenticated read per access token, so the session state is cached in Redis for both. */
+export async function warmSessions(serviceUrl: string, accessTokens: string[]) {
+  await inParallel(accessTokens.length, 8, async (index) => {
     const response = await fetch(`${serviceUrl}/api/auth/profile/`, {
-      headers: { authorization: `Bearer ${sessions[index]!.access}` },
+      headers: { authorization: `Bearer ${accessTokens[index]!}` },
       signal: AbortSignal.timeout(10_000),
     });
     if (response.status !== 200) throw new Error(`profile: ${response.status}`);
