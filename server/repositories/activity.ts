@@ -1,24 +1,10 @@
 import type { Models } from '../../db/models/index.js';
+import type { ACTIVITY_ACTION_NAMES } from '../schemas/activity.js';
 import type { DbTransaction } from './transaction.js';
 import type { ActivityRecord, Origin } from './types.js';
 
-export const ACTIVITY_ACTIONS = [
-  'register',
-  'login',
-  'login_failed',
-  'logout',
-  'logout_all',
-  'password_change',
-  'password_reset_request',
-  'password_reset',
-  'profile_update',
-  'email_verified',
-  'session_revoked',
-  'refresh_reuse_detected',
-  'account_deactivated',
-] as const;
-
-export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
+/** One list for what is written and what clients may filter by: the contract's actions. */
+export type ActivityAction = (typeof ACTIVITY_ACTION_NAMES)[number];
 
 export interface NewActivity extends Origin {
   userId: string;

@@ -2,10 +2,7 @@ import { z } from './messages.js';
 import { timestamp } from './common.js';
 import { pageInput, pageOf } from './pagination.js';
 
-/**
- * The contract's activity actions. The repository keeps the same list for writing; a unit test
- * holds the two equal (this module imports zod only, so the SDK's types stay free of Sequelize).
- */
+/** The contract's activity actions: what the service writes and what clients may filter by. */
 export const ACTIVITY_ACTION_NAMES = [
   'register',
   'login',
