@@ -97,10 +97,11 @@ async function step(name: string, run: () => Promise<Reply | 'skipped'>) {
 async function readResetToken(email: string): Promise<string | null> {
   const pattern = /reset-password\?token=([A-Za-z0-9_%-]+)/g;
   if (options['mail-log']) {
-    // The console transport prints "email to <address>" then the link; take the newest for us.
+    // The console transport prints each message as a block opened by "----- email" with a
+    // "To:" line; take the newest reset link addressed to us.
     const log = await readFile(options['mail-log'], 'utf8');
-    const ours = log.split(`email to ${email}`).slice(1).join('\n');
-    const matches = [...ours.matchAll(pattern)];
+    const ours = log.split('----- email').filter((block) => block.includes(`To: ${email}`));
+    const matches = [...ours.join('\n').matchAll(pattern)];
     return matches.length ? decodeURIComponent(matches.at(-1)![1]!) : null;
   }
   if (options['mailpit-url']) {
