@@ -169,7 +169,7 @@ async function sideBySide(
   const measure = async (target: Started) => {
     const pid = target.child.pid!;
     const full = spec(target.name === 'service' ? 'service' : 'floor', target.url);
-    if (warmup)
+    if (warmup && settings.warmupSeconds)
       await runLoad({ ...full, title: 'warm-up', durationSeconds: settings.warmupSeconds });
     const result = await runLoad({ ...full, serverPid: pid });
     await waitForIdle(pid, settings.idleSamples);
