@@ -146,15 +146,19 @@ export function treeCpuMilliseconds(pid: number): number {
 
 /** The whole machine's busy and total CPU time so far (jiffies), from /proc/stat. */
 export function hostCpu(): { busy: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8')
-    .split('\n')[0]!
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  const total = fields.reduce((sum, value) => sum + value, 0);
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
-  return { busy: total - idle, total };
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
+    return { busy: total - idle, total };
+  } catch {
+    return { busy: NaN, total: NaN }; // not Linux: the figure is left out
+  }
 }
 
 /**
@@ -165,6 +169,7 @@ export async function waitForIdle(pid: number, samples = 2, maxSeconds = 120): P
   const deadline = Date.now() + maxSeconds * 1000;
   let quietSamples = 0;
   let previous = cpuMilliseconds(pid);
+  if (Number.isNaN(previous)) return new Promise((resolve) => setTimeout(resolve, 2000)); // no /proc
   while (Date.now() < deadline && quietSamples < samples) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const now = cpuMilliseconds(pid);
