@@ -120,7 +120,7 @@ const environmentSchema = z.object({
   SCRYPT_R: integer(1, 32).default(8),
   SCRYPT_P: integer(1, 16).default(2),
   HASH_CONCURRENCY: integer(1, 64).default(availableParallelism()),
-  HASH_QUEUE_LIMIT: integer(0, 100_000).default(256),
+  HASH_QUEUE_LIMIT: integer(0, 100_000).optional(),
 
   EMAIL_HOST: z.string().min(1).optional(),
   EMAIL_PORT: integer(1, 65535).default(587),
@@ -400,7 +400,9 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
       resetTimeoutSeconds: environment.PASSWORD_RESET_TIMEOUT,
       scrypt: { logN: environment.SCRYPT_LOG_N, r: environment.SCRYPT_R, p: environment.SCRYPT_P },
       hashConcurrency: environment.HASH_CONCURRENCY,
-      hashQueueLimit: environment.HASH_QUEUE_LIMIT,
+      // A queue worth a few seconds of hashing: a longer wait outlasts the request timeout, so a
+      // flood is better answered 503 with Retry-After at once.
+      hashQueueLimit: environment.HASH_QUEUE_LIMIT ?? environment.HASH_CONCURRENCY * 16,
     },
     email: {
       host: environment.EMAIL_HOST,

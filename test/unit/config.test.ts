@@ -103,6 +103,11 @@ describe('configuration', () => {
     );
   });
 
+  it('queues a few seconds of password hashing by default, then answers 503', () => {
+    expect(loadConfig({ HASH_CONCURRENCY: '2' }).passwords.hashQueueLimit).to.equal(32);
+    expect(loadConfig({ HASH_QUEUE_LIMIT: '5' }).passwords.hashQueueLimit).to.equal(5);
+  });
+
   it('judges secrets by length, placeholders and variety', () => {
     expect(weakSecretReason(STRONG)).to.equal(null);
     expect(weakSecretReason(undefined)).to.match(/required/);
