@@ -38,9 +38,23 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Turns domain errors thrown by services into tRPC errors with the right status. */
-const mapDomainErrors = t.middleware(async ({ next }) => {
-  const result = await next();
+/**
+ * The one layer every procedure passes through (one layer, not three: each tRPC middleware copies
+ * the context, and this runs on the authenticated hot path):
+ * - hands resolvers the services' real type (the root context keeps them opaque for the SDK);
+ * - enforces the limits a procedure declares in `meta.rateLimit`, for both wire formats;
+ * - turns domain errors thrown below into tRPC errors with the right status.
+ */
+const baseLayer = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
+  const services = ctx.services as Services;
+  let result;
+  try {
+    result = await enforceRateLimits({ services, request: ctx.request, meta, getRawInput }, () =>
+      next({ ctx: { services } }),
+    );
+  } catch (error) {
+    throw toTRPCError(toAppError(error));
+  }
   if (!result.ok) {
     const appError = toAppError(result.error);
     if (appError.code !== 'INTERNAL_ERROR' || result.error.cause instanceof AppError) {
@@ -50,18 +64,7 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** The root context keeps the services opaque for the SDK's declarations; resolvers get their type. */
-const typedServices = t.middleware(({ ctx, next }) =>
-  next({ ctx: { services: ctx.services as Services } }),
-);
-
-export const publicProcedure = t.procedure
-  .use(mapDomainErrors)
-  .use(typedServices)
-  // The limits a procedure declares in `meta.rateLimit`, for both wire formats (rate-limit.ts).
-  .use(({ ctx, meta, getRawInput, next }) =>
-    enforceRateLimits({ ...ctx, meta, getRawInput }, () => next()),
-  );
+export const publicProcedure = t.procedure.use(baseLayer);
 
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const viewer = await ctx.services.sessions.authenticate(ctx.request.authorization);
