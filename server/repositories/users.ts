@@ -1,5 +1,6 @@
 import { QueryTypes, UniqueConstraintError } from 'sequelize';
 import type { Models } from '../../db/models/index.js';
+import { preparedRead } from '../../db/prepared-read.js';
 import type { DbTransaction } from './transaction.js';
 import type { UserRecord } from './types.js';
 
@@ -35,21 +36,27 @@ const USER_COLUMNS = `id, email, full_name AS "fullName", password_hash AS "pass
   is_active AS "isActive", is_staff AS "isStaff", is_superuser AS "isSuperuser",
   is_verified AS "isVerified", last_login AS "lastLogin", last_login_ip AS "lastLoginIp",
   created_at AS "createdAt", updated_at AS "updatedAt"`;
-const USER_BY_ID = `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`;
+const USER_BY_ID = {
+  name: 'users.findById',
+  text: `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`,
+};
 
 export function createUserRepository({ User }: Models) {
   return {
     /**
-     * On every authenticated read (profile), so a raw query: findByPk builds its SQL and maps
-     * its rows anew on every call, about twice the CPU of the query itself (see docs/performance.md).
+     * On every authenticated read (profile), so a prepared statement (db/prepared-read.ts):
+     * findByPk builds its SQL and maps its rows anew on every call, and even `sequelize.query`
+     * costs more CPU than the query itself (see docs/performance.md).
      */
     async findById(id: string, transaction?: DbTransaction): Promise<UserRecord | null> {
-      const rows = await User.sequelize!.query<UserRecord>(USER_BY_ID, {
-        bind: [id],
-        type: QueryTypes.SELECT,
-        raw: true,
-        transaction,
-      });
+      const rows = transaction
+        ? await User.sequelize!.query<UserRecord>(USER_BY_ID.text, {
+            bind: [id],
+            type: QueryTypes.SELECT,
+            raw: true,
+            transaction,
+          })
+        : await preparedRead<UserRecord>(User.sequelize!, USER_BY_ID, [id]);
       return rows[0] ?? null;
     },
 
