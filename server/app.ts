@@ -1,44 +1,93 @@
 /**
- * createApp(deps): the Koa application, not listening (tests drive `app.callback()`).
+ * createHttpHandler(deps): what the HTTP server calls for each request (tests drive it too).
  *
- *   request context → access log → error boundary → security headers, CORS, allowed hosts
- *     ├─ /health/          real checks of PostgreSQL and the cache
- *     ├─ /trpc/*           tRPC (superjson)
- *     └─ /api/*            OpenAPI document, docs, and the REST bridge (JSON)
+ *   query lane: plain GET reads of query procedures, REST and tRPC (http/query-lane.ts)
+ *   └─ otherwise Koa:
+ *      request context → access log → error boundary → security headers, CORS, allowed hosts
+ *        ├─ /health/          real checks of PostgreSQL and the cache
+ *        ├─ /trpc/*           tRPC (superjson)
+ *        └─ /api/*            OpenAPI document, docs, and the REST bridge (JSON)
  */
+import type { IncomingMessage, RequestListener } from 'node:http';
 import cors from '@koa/cors';
 import Router from '@koa/router';
-import Koa, { type Context as KoaContext } from 'koa';
-import helmet from 'koa-helmet';
+import Koa from 'koa';
 import type { Dependencies } from './deps.js';
 import { accessLog } from './http/access-log.js';
-import { allowedHosts } from './http/allowed-hosts.js';
+import { allowedHosts, createHostCheck, type HostCheck } from './http/allowed-hosts.js';
 import { docsRouter } from './http/docs.js';
 import { errorBoundary } from './http/error-boundary.js';
 import { healthHandler } from './http/health.js';
 import { jsonBody } from './http/json-body.js';
 import { buildOpenApiDocument } from './http/openapi.js';
-import { requestContext } from './http/request-context.js';
+import { createQueryLane, type RequestLane } from './http/query-lane.js';
+import { describeRequest, requestContext } from './http/request-context.js';
 import { createRestBridge } from './http/rest-bridge.js';
+import { helmetHeaders, setHeaders, type HeaderList } from './http/security-headers.js';
 import { trpcHandler } from './http/trpc-handler.js';
-import { createClientIpResolver } from './lib/client-ip.js';
+import { createClientIpResolver, type ClientIpResolver } from './lib/client-ip.js';
 import { appRouter } from './routers/_app.js';
-import type { Context } from './trpc/context.js';
+import type { Context, RequestInfo } from './trpc/context.js';
 
 export const SERVICE_VERSION = '0.1.0';
 
-export function createApp(deps: Dependencies): Koa {
-  const { config, logger, services } = deps;
+/** What both the query lane and Koa are built from, worked out once. */
+interface EdgeSettings {
+  resolveClientIp: ClientIpResolver;
+  hostAllowed: HostCheck;
+  securityHeaders: HeaderList;
+  createContext: (request: RequestInfo) => Context;
+}
+
+function edgeSettings(deps: Dependencies): EdgeSettings {
+  const { config, services } = deps;
+  return {
+    resolveClientIp: createClientIpResolver(config.http.trustProxy),
+    hostAllowed: createHostCheck(config.http.allowedHosts),
+    securityHeaders: helmetHeaders(),
+    createContext: (request) => ({ services, request }),
+  };
+}
+
+export function createHttpHandler(deps: Dependencies): RequestListener {
+  const { lane, koa } = createHttpLayers(deps);
+  const koaHandler = koa.callback();
+  return (request, response) => {
+    if (!lane(request, response)) void koaHandler(request, response);
+  };
+}
+
+/** The two layers apart, for tests that compare them. */
+export function createHttpLayers(deps: Dependencies): { lane: RequestLane; koa: Koa } {
+  const edge = edgeSettings(deps);
+  const lane = createQueryLane({
+    router: appRouter,
+    restPrefix: '/api',
+    trpcPrefix: '/trpc',
+    describeRequest: (request: IncomingMessage) => describeRequest(request, edge.resolveClientIp),
+    createContext: edge.createContext,
+    hostAllowed: edge.hostAllowed,
+    securityHeaders: edge.securityHeaders,
+    logger: deps.logger,
+  });
+  return { lane, koa: createKoaApp(deps, edge) };
+}
+
+function createKoaApp(deps: Dependencies, edge: EdgeSettings): Koa {
+  const { config, logger } = deps;
   const app = new Koa({ proxy: false });
-  const createContext = (ctx: KoaContext): Context => ({ services, request: ctx.state.request });
+  const createContext = (ctx: Koa.Context): Context => edge.createContext(ctx.state.request);
 
   let openApiDocument: object | undefined;
   const document = () => (openApiDocument ??= buildOpenApiDocument(appRouter, SERVICE_VERSION));
 
-  app.use(requestContext(createClientIpResolver(config.http.trustProxy)));
+  app.use(requestContext(edge.resolveClientIp));
   app.use(accessLog(logger));
   app.use(errorBoundary(logger));
-  app.use(helmet());
+  app.use((ctx, next) => {
+    setHeaders(ctx.res, edge.securityHeaders);
+    return next();
+  });
   app.use(
     cors({
       origin: (ctx) => {
@@ -60,7 +109,7 @@ export function createApp(deps: Dependencies): Koa {
       maxAge: 600,
     }),
   );
-  app.use(allowedHosts(config.http.allowedHosts, ['/health/', '/health']));
+  app.use(allowedHosts(edge.hostAllowed, ['/health/', '/health']));
 
   const health = new Router({ strict: true });
   health.get(['/health/', '/health'], healthHandler(deps.healthChecks));

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createMigrator } from '../db/migrate.js';
-import { createApp } from './app.js';
+import { createHttpHandler } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildDependencies } from './deps.js';
 import { lowerBackgroundThreadPriority } from './lib/thread-priority.js';
@@ -98,8 +98,7 @@ async function main() {
   }
   void deps.hasher.verifyDummy('warm-up').catch(() => undefined);
 
-  const app = createApp(deps);
-  const server = createServer(app.callback());
+  const server = createServer(createHttpHandler(deps));
   const drain = drainOnClose(server);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

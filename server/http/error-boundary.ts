@@ -26,6 +26,16 @@ function fromHttpError(error: unknown): AppError | null {
   return new AppError(code);
 }
 
+/** A 5xx is logged with its cause and the request id; the client gets only the envelope. */
+export function logServerError(
+  logger: Logger,
+  error: AppError,
+  requestId: string | undefined,
+  path: string,
+): void {
+  logger.error({ err: error.cause ?? error, requestId, path }, 'request failed');
+}
+
 /** Every error leaves as the contract's envelope; 5xx are logged with the request id, never sent. */
 export function errorBoundary(logger: Logger) {
   return async (ctx: Context, next: Next) => {
@@ -44,14 +54,7 @@ export function errorBoundary(logger: Logger) {
         error instanceof AppError ? error : (fromHttpError(error) ?? toAppError(error));
       const wire = toWireError(appError);
       if (wire.status >= 500) {
-        logger.error(
-          {
-            err: appError.cause ?? appError,
-            requestId: ctx.state.request?.requestId,
-            path: ctx.path,
-          },
-          'request failed',
-        );
+        logServerError(logger, appError, ctx.state.request?.requestId, ctx.path);
       }
       ctx.status = wire.status;
       ctx.set(wire.headers);

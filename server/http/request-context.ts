@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { ClientIpResolver } from '../lib/client-ip.js';
 import type { RequestInfo } from '../trpc/context.js';
@@ -13,21 +14,29 @@ declare module 'koa' {
 }
 
 /**
- * Establishes what every later layer knows about the request: its id (a well-formed incoming
- * X-Request-Id is kept, so traces join up across services), the client IP and user agent.
+ * What every later layer knows about a request: its id (a well-formed incoming X-Request-Id is
+ * kept, so traces join up across services), the client IP, the user agent and the credentials.
  */
+export function describeRequest(
+  request: IncomingMessage,
+  resolveClientIp: ClientIpResolver,
+): RequestInfo {
+  const { headers } = request;
+  const incoming = headers['x-request-id'];
+  const userAgent = headers['user-agent'];
+  return {
+    requestId: typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID(),
+    ip: resolveClientIp(request),
+    userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,
+    authorization: headers.authorization || null,
+  };
+}
+
+/** The Koa layer: describes the request and answers with its id. */
 export function requestContext(resolveClientIp: ClientIpResolver) {
   return async (ctx: Context, next: Next) => {
-    const incoming = ctx.get('X-Request-Id');
-    const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    ctx.set('X-Request-Id', requestId);
-    const userAgent = ctx.get('User-Agent');
-    ctx.state.request = {
-      requestId,
-      ip: resolveClientIp(ctx.req),
-      userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,
-      authorization: ctx.get('Authorization') || null,
-    };
+    ctx.state.request = describeRequest(ctx.req, resolveClientIp);
+    ctx.set('X-Request-Id', ctx.state.request.requestId);
     await next();
   };
 }

@@ -27,8 +27,14 @@ export function trpcHandler(options: {
       path: ctx.path.slice(prefix.length + 1),
       maxBodySize: options.maxBodySize,
       createContext: () => options.createContext(ctx),
-      // A 429 carries Retry-After and the RateLimit headers here too, as on REST.
-      responseMeta: ({ errors }) => ({ headers: rateLimitResponseHeaders(errors) }),
+      // A 429 carries Retry-After and the RateLimit headers here too, as on REST. tRPC replaces
+      // the Vary header CORS set, so Origin goes back on (appended to tRPC's own).
+      responseMeta: ({ errors }) => ({
+        headers: new Headers([
+          ['vary', 'Origin'],
+          ...Object.entries(rateLimitResponseHeaders(errors)),
+        ]),
+      }),
       onError: ({ error, path }) => {
         if (toAppError(error).code === 'INTERNAL_ERROR') {
           options.logger.error(

@@ -2,9 +2,9 @@
  * Builds the real app on the test database and Redis, with the overrides tests need: a
  * recording mailer, a controllable clock, a cheap scrypt cost and a fixed secret.
  */
-import type Koa from 'koa';
+import type { RequestListener } from 'node:http';
 import supertest from 'supertest';
-import { createApp } from '../../server/app.js';
+import { createHttpHandler } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import {
   buildDependencies,
@@ -39,7 +39,8 @@ export function testConfig(environment: Record<string, string> = {}): Config {
 }
 
 export interface TestApp {
-  app: Koa;
+  /** The server's request handler: the query lane in front of Koa, as production runs it. */
+  handler: RequestListener;
   deps: Dependencies;
   config: Config;
   mailer: RecordingMailer;
@@ -64,10 +65,10 @@ export async function createTestApp(
     hasher: new ScryptPasswordHasher(config.passwords.scrypt, { concurrency: 2, queueLimit: 1000 }),
     ...options.overrides,
   });
-  const app = createApp(deps);
-  const callback = recordErrorResponses(app.callback());
+  const handler = createHttpHandler(deps);
+  const callback = recordErrorResponses(handler);
   return {
-    app,
+    handler,
     deps,
     config,
     mailer,

@@ -20,6 +20,22 @@ export function recordErrorResponses(handler: Handler): Handler {
   return (request, response) => {
     if (request.url?.startsWith('/api/')) {
       const chunks: Buffer[] = [];
+      // Headers handed straight to writeHead (the query lane's) never enter getHeaders().
+      const passedToWriteHead: Record<string, unknown> = {};
+      const writeHead = response.writeHead.bind(response);
+      response.writeHead = ((status: number, ...rest: any[]) => {
+        const headers = rest.find((argument) => typeof argument === 'object' && argument);
+        if (Array.isArray(headers)) {
+          for (let index = 0; index < headers.length; index += 2) {
+            passedToWriteHead[String(headers[index]).toLowerCase()] = headers[index + 1];
+          }
+        } else if (headers) {
+          for (const [name, value] of Object.entries(headers)) {
+            passedToWriteHead[name.toLowerCase()] = value;
+          }
+        }
+        return writeHead(status, ...rest);
+      }) as typeof response.writeHead;
       const write = response.write.bind(response);
       const end = response.end.bind(response);
       response.write = ((chunk: any, ...rest: any[]) => {
@@ -33,7 +49,10 @@ export function recordErrorResponses(handler: Handler): Handler {
             method: request.method ?? '',
             path: request.url ?? '',
             status: response.statusCode,
-            headers: response.getHeaders() as RecordedError['headers'],
+            headers: {
+              ...response.getHeaders(),
+              ...passedToWriteHead,
+            } as RecordedError['headers'],
             body: Buffer.concat(chunks).toString('utf8'),
           });
         }

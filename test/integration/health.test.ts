@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import supertest from 'supertest';
-import { createApp } from '../../server/app.js';
+import { createHttpHandler } from '../../server/app.js';
 import { buildDependencies, type Dependencies } from '../../server/deps.js';
 import { createLogger } from '../../server/lib/logger.js';
 import { ScryptPasswordHasher } from '../../server/lib/password-hasher.js';
@@ -58,7 +58,7 @@ describe('GET /health/ with PostgreSQL and Redis behind proxies', function () {
         queueLimit: 100,
       }),
     });
-    const callback = createApp(deps).callback();
+    const callback = createHttpHandler(deps);
     http = () => supertest.agent(callback);
   });
 

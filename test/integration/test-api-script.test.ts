@@ -14,7 +14,7 @@ describe('npm run test:api', () => {
 
   beforeEach(async () => {
     const testApp = await createTestApp();
-    server = createServer(testApp.app.callback());
+    server = createServer(testApp.handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

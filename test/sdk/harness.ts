@@ -29,7 +29,7 @@ export async function startLiveServer(): Promise<LiveServer> {
     env: { JWT_ACCESS_TOKEN_LIFETIME: '1' },
     overrides: { clock },
   });
-  const server: Server = createServer(testApp.app.callback());
+  const server: Server = createServer(testApp.handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
