@@ -38,38 +38,59 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+interface LayerCall {
+  ctx: RootContext;
+  meta: RouteMeta | undefined;
+  getRawInput: () => Promise<unknown>;
+}
+
 /**
- * The one layer every procedure passes through (one layer, not three: each tRPC middleware copies
- * the context, and this runs on the authenticated hot path):
- * - hands resolvers the services' real type (the root context keeps them opaque for the SDK);
+ * What every procedure's one layer does around the rest of the call:
  * - enforces the limits a procedure declares in `meta.rateLimit`, for both wire formats;
  * - turns domain errors thrown below into tRPC errors with the right status.
  */
-const baseLayer = t.middleware(async ({ ctx, meta, getRawInput, next }) => {
-  const services = ctx.services as Services;
+async function guarded<Result extends { ok: boolean; error?: { cause?: unknown } }>(
+  { ctx, meta, getRawInput }: LayerCall,
+  services: Services,
+  next: () => Promise<Result>,
+): Promise<Result> {
   let result;
   try {
-    result = await enforceRateLimits({ services, request: ctx.request, meta, getRawInput }, () =>
-      next({ ctx: { services } }),
-    );
+    result = await enforceRateLimits({ services, request: ctx.request, meta, getRawInput }, next);
   } catch (error) {
     throw toTRPCError(toAppError(error));
   }
   if (!result.ok) {
     const appError = toAppError(result.error);
-    if (appError.code !== 'INTERNAL_ERROR' || result.error.cause instanceof AppError) {
+    if (appError.code !== 'INTERNAL_ERROR' || result.error?.cause instanceof AppError) {
       throw toTRPCError(appError);
     }
   }
   return result;
+}
+
+/**
+ * One layer per procedure, not one per concern: tRPC copies its call options and the context
+ * for every middleware, and this runs on the authenticated hot path. The layer also hands
+ * resolvers the services' real type (the root context keeps them opaque for the SDK).
+ */
+const publicLayer = t.middleware((call) => {
+  const services = call.ctx.services as Services;
+  return guarded(call, services, () => call.next({ ctx: { services } }));
 });
 
-export const publicProcedure = t.procedure.use(baseLayer);
-
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const viewer = await ctx.services.sessions.authenticate(ctx.request.authorization);
-  return next({ ctx: { viewer } });
+/** The same, and the bearer token must name a live session: `ctx.viewer` is then definite. */
+const authenticatedLayer = t.middleware((call) => {
+  const services = call.ctx.services as Services;
+  return guarded(call, services, async () => {
+    const viewer = await services.sessions.authenticate(call.ctx.request.authorization);
+    return call.next({ ctx: { services, viewer } });
+  });
 });
+
+export const publicProcedure = t.procedure.use(publicLayer);
+
+export const authedProcedure = t.procedure.use(authenticatedLayer);
 
 export const staffProcedure = authedProcedure.use(async ({ ctx, next }) => {
   const staff = await ctx.services.sessions.requireStaff(ctx.viewer);
