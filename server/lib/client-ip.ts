@@ -11,6 +11,8 @@ export type TrustProxySetting = number | string[];
 export type ClientIpResolver = (request: IncomingMessage) => string;
 
 export function createClientIpResolver(setting: TrustProxySetting): ClientIpResolver {
+  // No proxy trusted (the default): the peer is the client, and X-Forwarded-For is not read.
+  if (setting === 0) return (request) => normalizeIp(request.socket.remoteAddress);
   const trust: (address: string, hop: number) => boolean =
     typeof setting === 'number' ? (_address, hop) => hop < setting : proxyAddr.compile(setting);
   return (request) => normalizeIp(proxyAddr(request, trust));
