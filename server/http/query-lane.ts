@@ -13,7 +13,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import {
-  callTRPCProcedure,
   getTRPCErrorFromUnknown,
   getTRPCErrorShape,
   transformTRPCResponse,
@@ -36,18 +35,14 @@ export type RequestLane = (request: IncomingMessage, response: ServerResponse) =
 interface LaneRoute {
   wire: 'rest' | 'trpc';
   procedurePath: string;
+  procedure: AnyTRPCProcedure;
 }
 
+type WireHeaders = Readonly<Record<string, string>>;
+
 /** The same strings the Koa stack sends (koa's JSON body, tRPC's adapter with CORS's Vary). */
-const REST_HEADERS = [
-  ['Vary', 'Origin'],
-  ['Content-Type', 'application/json; charset=utf-8'],
-] as const;
-export const TRPC_VARY = 'trpc-accept, accept, Origin';
-const TRPC_HEADERS = [
-  ['Vary', TRPC_VARY],
-  ['Content-Type', 'application/json'],
-] as const;
+const REST_HEADERS = { Vary: 'Origin', 'Content-Type': 'application/json; charset=utf-8' };
+const TRPC_HEADERS = { Vary: 'trpc-accept, accept, Origin', 'Content-Type': 'application/json' };
 
 function laneRoutes(router: AnyTRPCRouter, restPrefix: string, trpcPrefix: string) {
   const routes = new Map<string, LaneRoute>();
@@ -56,13 +51,17 @@ function laneRoutes(router: AnyTRPCRouter, restPrefix: string, trpcPrefix: strin
     // Path parameters need the router's matching; those reads stay with Koa.
     if (route.method !== 'GET' || route.path.includes('{')) continue;
     const path = `${restPrefix}${route.path}`;
-    const entry: LaneRoute = { wire: 'rest', procedurePath: route.procedurePath };
+    const entry: LaneRoute = {
+      wire: 'rest',
+      procedurePath: route.procedurePath,
+      procedure: procedures[route.procedurePath]!,
+    };
     routes.set(path, entry);
     routes.set(path.replace(/\/$/, ''), entry);
   }
   for (const [procedurePath, procedure] of Object.entries(procedures)) {
     if (procedure._def.type !== 'query') continue;
-    routes.set(`${trpcPrefix}/${procedurePath}`, { wire: 'trpc', procedurePath });
+    routes.set(`${trpcPrefix}/${procedurePath}`, { wire: 'trpc', procedurePath, procedure });
   }
   return routes;
 }
@@ -81,7 +80,12 @@ export function createQueryLane(options: {
   securityHeaders: HeaderList;
   logger: Logger;
 }): RequestLane {
-  const { router, logger, securityHeaders } = options;
+  const { router, logger } = options;
+  // The headers every answer of a wire format carries, as one object made once: handed to
+  // writeHead whole, node writes them without building its header map first.
+  const security = Object.fromEntries(options.securityHeaders);
+  const restHeaders: WireHeaders = { ...security, ...REST_HEADERS };
+  const trpcHeaders: WireHeaders = { ...security, ...TRPC_HEADERS };
   const routes = laneRoutes(router, options.restPrefix, options.trpcPrefix);
   const trpcConfig = router._def._config;
   const NO_INPUT = Symbol('no input');
@@ -110,16 +114,16 @@ export function createQueryLane(options: {
     response: ServerResponse,
     status: number,
     request: RequestInfo,
-    wireHeaders: typeof REST_HEADERS | typeof TRPC_HEADERS,
-    extraHeaders: Record<string, string>,
+    wireHeaders: WireHeaders,
+    extraHeaders: WireHeaders | undefined,
     body: string,
   ) {
-    const headers: string[] = ['X-Request-Id', request.requestId];
-    for (const [name, value] of securityHeaders) headers.push(name, value);
-    for (const [name, value] of wireHeaders) headers.push(name, value);
-    for (const name in extraHeaders) headers.push(name, extraHeaders[name]!);
-    headers.push('Content-Length', String(Buffer.byteLength(body)));
-    response.writeHead(status, headers);
+    response.writeHead(status, {
+      'X-Request-Id': request.requestId,
+      ...wireHeaders,
+      ...extraHeaders,
+      'Content-Length': Buffer.byteLength(body),
+    });
     response.end(body);
   }
 
@@ -130,13 +134,14 @@ export function createQueryLane(options: {
     httpRequest: IncomingMessage,
     response: ServerResponse,
   ) {
-    const startedAt = performance.now();
+    const logging = logger.isLevelEnabled('info');
+    const startedAt = logging ? performance.now() : 0;
     const request = options.describeRequest(httpRequest);
     const ctx = options.createContext(request);
     let status = 200;
     try {
-      const output: unknown = await callTRPCProcedure({
-        router,
+      // The procedure itself, found once at start-up (callTRPCProcedure looks it up by path).
+      const output: unknown = await route.procedure({
         path: route.procedurePath,
         type: 'query',
         ctx,
@@ -152,8 +157,8 @@ export function createQueryLane(options: {
         response,
         status,
         request,
-        route.wire === 'rest' ? REST_HEADERS : TRPC_HEADERS,
-        {},
+        route.wire === 'rest' ? restHeaders : trpcHeaders,
+        undefined,
         body,
       );
     } catch (thrown) {
@@ -162,7 +167,7 @@ export function createQueryLane(options: {
         const wire = toWireError(appError);
         status = wire.status;
         if (status >= 500) logServerError(logger, appError, request.requestId, path);
-        send(response, status, request, REST_HEADERS, wire.headers, JSON.stringify(wire.body));
+        send(response, status, request, restHeaders, wire.headers, JSON.stringify(wire.body));
       } else {
         const error = getTRPCErrorFromUnknown(thrown);
         if (appError.code === 'INTERNAL_ERROR') {
@@ -181,10 +186,10 @@ export function createQueryLane(options: {
         });
         status = (shape.data as { httpStatus: number }).httpStatus;
         const body = JSON.stringify(transformTRPCResponse(trpcConfig, { error: shape }));
-        send(response, status, request, TRPC_HEADERS, rateLimitResponseHeaders([error]), body);
+        send(response, status, request, trpcHeaders, rateLimitResponseHeaders([error]), body);
       }
     }
-    if (logger.isLevelEnabled('info')) {
+    if (logging) {
       logAccess(logger, {
         requestId: request.requestId,
         method: 'GET',
