@@ -1,12 +1,14 @@
+import type { IncomingMessage } from 'node:http';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import { AppError } from '../errors.js';
 
 const METHODS_WITH_BODY = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
-function hasBody(ctx: Context): boolean {
-  const length = ctx.get('Content-Length');
-  return ctx.get('Transfer-Encoding') !== '' || (length !== '' && length !== '0');
+/** Whether the request carries a body, by its headers (the body itself is not read). */
+export function hasBody({ headers }: IncomingMessage): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /**
@@ -21,7 +23,7 @@ export function jsonBody(limitBytes: number) {
     extendTypes: { json: ['application/json', 'application/*+json'] },
   });
   return async (ctx: Context, next: Next) => {
-    if (METHODS_WITH_BODY.includes(ctx.method) && hasBody(ctx) && !ctx.is('json', '+json')) {
+    if (METHODS_WITH_BODY.includes(ctx.method) && hasBody(ctx.req) && !ctx.is('json', '+json')) {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
         detail: `Unsupported media type "${ctx.get('Content-Type') || 'none'}"; send application/json.`,
       });

@@ -26,8 +26,10 @@ import { rateLimitResponseHeaders } from '../trpc/rate-limit.js';
 import { logAccess } from './access-log.js';
 import type { HostCheck } from './allowed-hosts.js';
 import { logServerError } from './error-boundary.js';
-import { restRoutes } from './rest-bridge.js';
+import { hasBody } from './json-body.js';
+import { queryInput, restRoutes } from './rest-bridge.js';
 import type { HeaderList } from './security-headers.js';
+import { logTRPCFailure } from './trpc-handler.js';
 
 /** Takes the request and answers it (true), or leaves it to the next handler (false). */
 export type RequestLane = (request: IncomingMessage, response: ServerResponse) => boolean;
@@ -66,10 +68,6 @@ function laneRoutes(router: AnyTRPCRouter, restPrefix: string, trpcPrefix: strin
   return routes;
 }
 
-const hasBody = ({ headers }: IncomingMessage) =>
-  headers['transfer-encoding'] !== undefined ||
-  (headers['content-length'] !== undefined && headers['content-length'] !== '0');
-
 export function createQueryLane(options: {
   router: AnyTRPCRouter;
   restPrefix: string;
@@ -93,9 +91,7 @@ export function createQueryLane(options: {
   /** The procedure's input from the query string, or NO_INPUT when Koa should decide. */
   function readInput(route: LaneRoute, query: string): unknown {
     if (route.wire === 'rest') {
-      if (!query) return undefined;
-      const parsed = parseQueryString(query);
-      return Object.keys(parsed).length ? { ...parsed } : undefined;
+      return query ? queryInput(parseQueryString(query)) : undefined;
     }
     if (!query) return undefined;
     const params = new URLSearchParams(query);
@@ -162,20 +158,15 @@ export function createQueryLane(options: {
         body,
       );
     } catch (thrown) {
-      const appError = toAppError(thrown);
       if (route.wire === 'rest') {
+        const appError = toAppError(thrown);
         const wire = toWireError(appError);
         status = wire.status;
         if (status >= 500) logServerError(logger, appError, request.requestId, path);
         send(response, status, request, restHeaders, wire.headers, JSON.stringify(wire.body));
       } else {
         const error = getTRPCErrorFromUnknown(thrown);
-        if (appError.code === 'INTERNAL_ERROR') {
-          logger.error(
-            { err: error.cause ?? error, path: route.procedurePath, requestId: request.requestId },
-            'trpc call failed',
-          );
-        }
+        logTRPCFailure(logger, error, route.procedurePath, request.requestId);
         const shape = getTRPCErrorShape({
           config: trpcConfig,
           error,

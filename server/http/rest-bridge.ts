@@ -35,12 +35,15 @@ export function restRoutes(appRouter: AnyTRPCRouter): RestRoute[] {
   });
 }
 
+/** A GET or DELETE's input: its query string and path parameters, or nothing when empty. */
+export function queryInput(...parts: object[]): Record<string, unknown> | undefined {
+  const input = Object.assign({}, ...parts) as Record<string, unknown>;
+  return Object.keys(input).length ? input : undefined;
+}
+
 function restInput(ctx: KoaContext, method: string): unknown {
   const params = (ctx as KoaContext & { params?: Record<string, string> }).params ?? {};
-  if (method === 'GET' || method === 'DELETE') {
-    const query = { ...ctx.query, ...params };
-    return Object.keys(query).length ? query : undefined;
-  }
+  if (method === 'GET' || method === 'DELETE') return queryInput(ctx.query, params);
   const body = ctx.request.body ?? {};
   if (!isPlainObject(body)) {
     throw new AppError('VALIDATION_ERROR', {

@@ -1,10 +1,22 @@
-import type { AnyTRPCRouter } from '@trpc/server';
+import type { AnyTRPCRouter, TRPCError } from '@trpc/server';
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import type { Context as KoaContext, Next } from 'koa';
 import type { Logger } from '../lib/logger.js';
 import type { Context } from '../trpc/context.js';
 import { toAppError } from '../trpc/error-mapping.js';
 import { rateLimitResponseHeaders } from '../trpc/rate-limit.js';
+
+/** An internal error behind a tRPC call is logged with its cause; the client gets the shape. */
+export function logTRPCFailure(
+  logger: Logger,
+  error: TRPCError,
+  path: string | undefined,
+  requestId: string,
+): void {
+  if (toAppError(error).code === 'INTERNAL_ERROR') {
+    logger.error({ err: error.cause ?? error, path, requestId }, 'trpc call failed');
+  }
+}
 
 /** tRPC's own node-http handler under `prefix`; it writes the response itself. */
 export function trpcHandler(options: {
@@ -35,14 +47,8 @@ export function trpcHandler(options: {
           ...Object.entries(rateLimitResponseHeaders(errors)),
         ]),
       }),
-      onError: ({ error, path }) => {
-        if (toAppError(error).code === 'INTERNAL_ERROR') {
-          options.logger.error(
-            { err: error.cause ?? error, path, requestId: ctx.state.request.requestId },
-            'trpc call failed',
-          );
-        }
-      },
+      onError: ({ error, path }) =>
+        logTRPCFailure(options.logger, error, path, ctx.state.request.requestId),
     });
   };
 }
