@@ -1,10 +1,12 @@
 /**
- * One load generator (autocannon) in its own process, so two loads at once (reads during a
- * login flood) do not share an event loop, and the runner's bookkeeping never slows a load.
- * bench/run.ts forks this file, sends a LoadSpec over IPC and receives a LoadResult, per load.
+ * One load generator in its own process, so two loads at once (reads during a login flood) do
+ * not share an event loop, and the runner's bookkeeping never slows a load. bench/run.ts forks
+ * this file, sends a LoadSpec over IPC and receives a LoadResult, per load. Plain reads go
+ * through wrk when it is installed (bench/wrk.ts), everything else through autocannon.
  */
 import autocannon from 'autocannon';
 import { hostCpu, treeCpuMilliseconds } from './processes.js';
+import { runWrk, wrkVersion } from './wrk.js';
 
 export interface LoadSpec {
   title: string;
@@ -46,11 +48,65 @@ export interface LoadResult {
   serverCores?: number;
   /** The share of the whole machine's CPU that was busy during the load (0 to 1). */
   hostBusy?: number;
+  generator: 'wrk' | 'autocannon';
+}
+
+/** What a load generator counted, before the server's CPU is added. */
+type Counted = Omit<LoadResult, 'cpuMicrosPerRequest' | 'serverCores' | 'hostBusy'>;
+
+/** A plain authenticated GET, and wrk installed (BENCH_LOAD=autocannon keeps autocannon). */
+const suitsWrk = (spec: LoadSpec) =>
+  process.env.BENCH_LOAD !== 'autocannon' &&
+  spec.method === 'GET' &&
+  spec.expectStatus === 200 &&
+  spec.bearerTokens?.length &&
+  !spec.bodies &&
+  !spec.uniqueBody &&
+  !spec.refreshTokens &&
+  !spec.checkRetryAfter &&
+  wrkVersion() !== null;
+
+async function withWrk(spec: LoadSpec): Promise<Counted> {
+  const counted = await runWrk({
+    url: spec.url,
+    connections: spec.connections,
+    durationSeconds: spec.durationSeconds,
+    timeoutSeconds: spec.timeoutSeconds ?? 30,
+    bearerTokens: spec.bearerTokens!,
+  });
+  const ok = counted.requests - counted.failedStatuses;
+  return {
+    title: spec.title,
+    ok,
+    requestsPerSecond: ok / counted.seconds,
+    p50: counted.p50Ms,
+    p99: counted.p99Ms,
+    errors: counted.failedStatuses + counted.socketErrors,
+    statusCodes: { [String(spec.expectStatus)]: ok, '>=400': counted.failedStatuses },
+    unavailableWithoutRetryAfter: 0,
+    generator: 'wrk',
+  };
+}
+
+/** Runs the load and measures the server's CPU, and the machine's, around it. */
+async function run(spec: LoadSpec): Promise<LoadResult> {
+  const serverCpuBefore = spec.serverPid ? treeCpuMilliseconds(spec.serverPid) : 0;
+  const hostBefore = hostCpu();
+  const started = performance.now();
+  const counted = await (suitsWrk(spec) ? withWrk(spec) : withAutocannon(spec));
+  const host = hostCpu();
+  const serverCpu = spec.serverPid ? treeCpuMilliseconds(spec.serverPid) - serverCpuBefore : NaN;
+  return {
+    ...counted,
+    cpuMicrosPerRequest: (serverCpu * 1000) / Math.max(1, counted.ok),
+    serverCores: serverCpu / (performance.now() - started),
+    hostBusy: (host.busy - hostBefore.busy) / (host.total - hostBefore.total),
+  };
 }
 
 type Client = Parameters<NonNullable<autocannon.Options['setupClient']>>[0];
 
-function run(spec: LoadSpec): Promise<LoadResult> {
+function withAutocannon(spec: LoadSpec): Promise<Counted> {
   const json = { 'content-type': 'application/json' };
   let nextConnection = 0;
   let unique = 0;
@@ -102,9 +158,6 @@ function run(spec: LoadSpec): Promise<LoadResult> {
     ]);
   };
 
-  const serverCpuBefore = spec.serverPid ? treeCpuMilliseconds(spec.serverPid) : 0;
-  const hostBefore = hostCpu();
-  const started = performance.now();
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -128,14 +181,7 @@ function run(spec: LoadSpec): Promise<LoadResult> {
           (sum, status) => sum + (statusCodes[String(status)] ?? 0),
           0,
         );
-        const host = hostCpu();
-        const serverCpu = spec.serverPid
-          ? treeCpuMilliseconds(spec.serverPid) - serverCpuBefore
-          : NaN;
         resolve({
-          cpuMicrosPerRequest: (serverCpu * 1000) / Math.max(1, ok),
-          serverCores: serverCpu / (performance.now() - started),
-          hostBusy: (host.busy - hostBefore.busy) / (host.total - hostBefore.total),
           title: spec.title,
           ok,
           requestsPerSecond: ok / result.duration,
@@ -144,6 +190,7 @@ function run(spec: LoadSpec): Promise<LoadResult> {
           errors: answered - ok - tolerated + result.errors,
           statusCodes,
           unavailableWithoutRetryAfter,
+          generator: 'autocannon',
         });
       },
     );

@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, readEnvironment } from '../server/config.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { summarizeProfiles } from './profile-summary.js';
+import { wrkVersion } from './wrk.js';
 import {
   measureScrypt,
   residentMegabytes,
@@ -557,6 +558,7 @@ async function main() {
         version: string;
       }
     ).version,
+    wrk: process.env.BENCH_LOAD === 'autocannon' ? null : wrkVersion(),
     commit: (
       await runCommand('git', ['rev-parse', '--short', 'HEAD'], 10_000).catch(() => ({
         stdout: 'unknown',
@@ -582,7 +584,7 @@ async function main() {
   const lines = [
     `auth-service benchmark, ${new Date().toISOString()}, ${options.smoke ? 'smoke' : 'full'} mode`,
     `machine: ${machine.cpu}, ${machine.cores} cores, load average at the end ${machine.loadAverageAtEnd.join(' ')}`,
-    `versions: node ${versions.node}, PostgreSQL ${versions.postgres}, Redis ${versions.redis}, autocannon ${versions.autocannon}, commit ${versions.commit}`,
+    `versions: node ${versions.node}, PostgreSQL ${versions.postgres}, Redis ${versions.redis}, autocannon ${versions.autocannon}, ${versions.wrk ? `wrk ${versions.wrk} (plain reads)` : 'no wrk (autocannon for every load)'}, commit ${versions.commit}`,
     `settings: reads ${settings.read.connections} connections x ${settings.read.seconds} s; login ${settings.login.connections} x ${settings.login.seconds} s; register ${settings.register.connections} x ${settings.register.seconds} s; refresh ${settings.refresh.connections} x ${settings.refresh.seconds} s; flood ${settings.flood.loginConnections} login + ${settings.flood.readConnections} read connections x ${settings.flood.seconds} s`,
     `service: node dist/server/index.js${heapMb ? ` --max-old-space-size=${heapMb}` : ''}; scrypt logN=${scrypt.logN} r=${scrypt.r} p=${scrypt.p}, HASH_CONCURRENCY=${benchSettings.hashConcurrency}, HASH_QUEUE_LIMIT=${benchSettings.hashQueueLimit}, DB_POOL_MAX=${benchSettings.dbPoolMax}, UV_THREADPOOL_SIZE ${benchSettings.uvThreadpoolSize}`,
     `raw scrypt: ${scryptRate.toFixed(2)} verifications/s (${parallel} at once)`,
