@@ -6,9 +6,10 @@
 #   docker run --init -p 8000:8000 --env-file .env auth-service
 #   docker run --rm --env-file .env auth-service node dist/db/migrate.js up
 #
-# Three stages: `build` compiles TypeScript with every dependency, `deps` installs the
-# production dependencies alone, and `runtime` copies just dist/, templates/ and those
-# node_modules onto a slim Node LTS image that runs as an unprivileged user.
+# Three stages: `build` installs every dependency, applies patches/ and compiles TypeScript,
+# `deps` prunes that install to the production dependencies (patches stay applied), and
+# `runtime` copies just dist/, templates/ and those node_modules onto a slim Node LTS image
+# that runs as an unprivileged user.
 
 # Node 24 is a long-term-support line; commander (used by the CLI) needs Node >= 22.12.
 # Bump the pin deliberately (and rebuild) rather than following a moving tag.
@@ -21,20 +22,22 @@ WORKDIR /app
 # `npm ci` to accept the lockfile; --workspaces=false keeps the SDK's own tooling out.
 COPY package.json package-lock.json .npmrc ./
 COPY client-sdk/package.json client-sdk/
+COPY patches patches
 # --ignore-scripts: nothing the build needs runs an install script, and it keeps
-# third-party postinstall hooks (telemetry, binary downloads) out of the image build.
-RUN npm ci --workspaces=false --ignore-scripts --no-audit --no-fund
+# third-party postinstall hooks (telemetry, binary downloads) out of the image build. Our own
+# postinstall (patch-package) runs explicitly; it fails the build if a patch does not apply.
+RUN npm ci --workspaces=false --ignore-scripts --no-audit --no-fund \
+    && npx --no-install patch-package --error-on-fail
 COPY tsconfig.json tsconfig.build.json ./
 COPY server server
 COPY db db
 RUN npm run build
 
 # ---------------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS deps
-WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-COPY client-sdk/package.json client-sdk/
-RUN npm ci --omit=dev --workspaces=false --ignore-scripts --no-audit --no-fund \
+# The build stage's install, patched, less the development dependencies: a fresh
+# `npm ci --omit=dev` would bring the unpatched files back.
+FROM build AS deps
+RUN npm prune --omit=dev --workspaces=false --no-audit --no-fund \
     && npm cache clean --force
 
 # ---------------------------------------------------------------------------

@@ -136,10 +136,26 @@ export function checkDockerfile(root: string): CheckResult {
     stage.instructions.some(
       (i) =>
         i.getKeyword() === 'RUN' &&
-        /npm ci\b[^&|;]*--omit=dev/.test(i.getRawArgumentsContent() ?? ''),
+        /npm (ci|prune)\b[^&|;]*--omit=dev/.test(i.getRawArgumentsContent() ?? ''),
     ),
   );
-  report.check(production, 'no stage installs production dependencies with `npm ci --omit=dev`');
+  report.check(
+    production,
+    'no stage installs production dependencies (`npm ci --omit=dev` or `npm prune --omit=dev`)',
+  );
+  // patches/ (patch-package) must reach the image: applied where dependencies are installed,
+  // in the production stage or in the stage it starts from.
+  if (existsSync(join(root, 'patches'))) {
+    const runsPatchPackage = (stage: Stage | undefined) =>
+      stage?.instructions.some(
+        (i) => i.getKeyword() === 'RUN' && /patch-package/.test(i.getRawArgumentsContent() ?? ''),
+      ) ?? false;
+    const parent = stages.find((stage) => stage.name && stage.name === production?.image);
+    report.check(
+      runsPatchPackage(production) || runsPatchPackage(parent),
+      'patches/ exists, but the production dependencies are not patched (run patch-package)',
+    );
+  }
   const copiesModulesFrom = find('COPY')
     .filter((copy) => words(copy).some((word) => word.includes('node_modules')))
     .map(copyFrom);
