@@ -118,6 +118,35 @@ describe('JwtCodec', () => {
     refused(token);
   });
 
+  describe('remembers access tokens it has verified', () => {
+    it('gives the same claims again, and still refuses the token as a refresh token', () => {
+      const token = codec.sign(claims({ jti: 'remembered' }));
+      const first = codec.verify(token, 'access');
+      expect(codec.verify(token, 'access')).to.deep.equal(first);
+      refused(token, 'refresh');
+    });
+
+    it('refuses a remembered token once the clock reaches its exp', () => {
+      const token = codec.sign(claims({ exp: now() + 30 }));
+      codec.verify(token, 'access');
+      clock.advanceSeconds(29);
+      expect(codec.verify(token, 'access').exp).to.equal(now() + 1);
+      clock.advanceSeconds(1);
+      refused(token);
+    });
+
+    it('never remembers a refused token, nor one altered by a byte', () => {
+      const token = codec.sign(claims());
+      codec.verify(token, 'access');
+      const [header, payload, signature] = token.split('.');
+      // The first character of the signature carries six whole bits of it.
+      const tampered = `${header}.${payload}.${signature!.startsWith('A') ? 'B' : 'A'}${signature!.slice(1)}`;
+      refused(tampered);
+      refused(tampered);
+      refused(`${header}.${base64url({ ...claims(), user_id: 'someone-else' })}.${signature}`);
+    });
+  });
+
   it('refuses garbage', () => {
     for (const token of ['', 'abc', 'a.b.c', `${base64url({ alg: 'HS256' })}.e30.`]) refused(token);
   });
