@@ -14,6 +14,12 @@ export interface UserRecord {
   updatedAt: Date;
 }
 
+/** What the contract shows of a user (server/services/user-view.ts), and no more. */
+export type UserProfileRecord = Pick<
+  UserRecord,
+  'id' | 'email' | 'fullName' | 'isVerified' | 'isStaff' | 'createdAt' | 'lastLogin'
+>;
+
 export interface SessionRecord {
   id: string;
   userId: string;

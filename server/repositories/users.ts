@@ -2,7 +2,7 @@ import { QueryTypes, UniqueConstraintError } from 'sequelize';
 import type { Models } from '../../db/models/index.js';
 import { preparedRead } from '../../db/prepared-read.js';
 import type { DbTransaction } from './transaction.js';
-import type { UserRecord } from './types.js';
+import type { UserProfileRecord, UserRecord } from './types.js';
 
 export class EmailTakenError extends Error {
   override name = 'EmailTakenError';
@@ -40,6 +40,14 @@ const USER_BY_ID = {
   name: 'users.findById',
   text: `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`,
 };
+// The profile read, on every authenticated GET of it: every column parsed costs CPU, and the
+// password hash has no business on a read path.
+const PROFILE_BY_ID = {
+  name: 'users.findProfileById',
+  text: `SELECT id, email, full_name AS "fullName", is_verified AS "isVerified",
+    is_staff AS "isStaff", created_at AS "createdAt", last_login AS "lastLogin"
+    FROM users WHERE id = $1`,
+};
 
 export function createUserRepository({ User }: Models) {
   return {
@@ -57,6 +65,12 @@ export function createUserRepository({ User }: Models) {
             transaction,
           })
         : await preparedRead<UserRecord>(User.sequelize!, USER_BY_ID, [id]);
+      return rows[0] ?? null;
+    },
+
+    /** The columns of the user view alone (prepared, as findById). */
+    async findProfileById(id: string): Promise<UserProfileRecord | null> {
+      const rows = await preparedRead<UserProfileRecord>(User.sequelize!, PROFILE_BY_ID, [id]);
       return rows[0] ?? null;
     },
 

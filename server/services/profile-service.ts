@@ -8,7 +8,7 @@ export class Profiles implements ProfileService {
   constructor(private readonly deps: ServiceDependencies) {}
 
   async get(viewer: Viewer) {
-    const user = await this.deps.repositories.users.findById(viewer.userId);
+    const user = await this.deps.repositories.users.findProfileById(viewer.userId);
     if (!user) throw new AppError('TOKEN_INVALID');
     return toUserView(user);
   }
