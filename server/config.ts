@@ -121,6 +121,7 @@ const environmentSchema = z.object({
   SCRYPT_P: integer(1, 16).default(2),
   HASH_CONCURRENCY: integer(1, 64).default(availableParallelism()),
   HASH_QUEUE_LIMIT: integer(0, 100_000).optional(),
+  HASH_REFUSAL_DELAY_MS: integer(0, 5000).default(500),
 
   EMAIL_HOST: z.string().min(1).optional(),
   EMAIL_PORT: integer(1, 65535).default(587),
@@ -210,6 +211,8 @@ export interface Config {
     scrypt: { logN: number; r: number; p: number };
     hashConcurrency: number;
     hashQueueLimit: number;
+    /** How long a login refused for a full hash queue waits before its 503. */
+    hashRefusalDelayMs: number;
   };
   email: {
     host: string | undefined;
@@ -403,6 +406,7 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
       // A queue worth a few seconds of hashing: a longer wait outlasts the request timeout, so a
       // flood is better answered 503 with Retry-After at once.
       hashQueueLimit: environment.HASH_QUEUE_LIMIT ?? environment.HASH_CONCURRENCY * 16,
+      hashRefusalDelayMs: environment.HASH_REFUSAL_DELAY_MS,
     },
     email: {
       host: environment.EMAIL_HOST,

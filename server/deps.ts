@@ -97,6 +97,8 @@ export async function buildDependencies(
     new ScryptPasswordHasher(config.passwords.scrypt, {
       concurrency: config.passwords.hashConcurrency,
       queueLimit: config.passwords.hashQueueLimit,
+      refusalDelayMs: config.passwords.hashRefusalDelayMs,
+      logger,
     });
   const jwt = new JwtCodec({
     secretKey: config.secretKey,

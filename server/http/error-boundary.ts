@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { AppError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../lib/logger.js';
+import { QueueFullError } from '../lib/semaphore.js';
 import { toAppError, toWireError } from '../trpc/error-mapping.js';
 
 const CODE_BY_HTTP_STATUS: Record<number, ErrorCode> = {
@@ -26,13 +27,17 @@ function fromHttpError(error: unknown): AppError | null {
   return new AppError(code);
 }
 
-/** A 5xx is logged with its cause and the request id; the client gets only the envelope. */
+/**
+ * A 5xx is logged with its cause and the request id; the client gets only the envelope.
+ * Load shedding (a full hash queue) is not logged per request: the hasher reports it.
+ */
 export function logServerError(
   logger: Logger,
   error: AppError,
   requestId: string | undefined,
   path: string,
 ): void {
+  if (error.cause instanceof QueueFullError) return;
   logger.error({ err: error.cause ?? error, requestId, path }, 'request failed');
 }
 

@@ -3,8 +3,10 @@
  * HMAC in one string). The work runs on libuv's thread pool, never on the event loop, and at
  * most `concurrency` hashes run at once (see Semaphore).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import * as scryptModule from 'scrypt-kdf';
-import { Semaphore } from './semaphore.js';
+import type { Logger } from './logger.js';
+import { QueueFullError, Semaphore } from './semaphore.js';
 
 export interface ScryptParameters {
   logN: number;
@@ -27,26 +29,74 @@ const Scrypt = (scryptModule as unknown as { default: typeof scryptModule }).def
 
 const PREFIX = 'scrypt$';
 
+/** Refusals are reported in one warning per interval, with their count. */
+const REFUSAL_REPORT_INTERVAL_MS = 10_000;
+
 export class ScryptPasswordHasher implements PasswordHasher {
   private readonly slots: Semaphore;
+  private readonly refusalDelayMs: number;
+  private readonly logger: Logger | undefined;
   private dummyHash: Promise<string> | undefined;
+  private refusedSinceReport = 0;
+  private lastReportAt = -Infinity;
 
   constructor(
     readonly parameters: ScryptParameters,
-    options: { concurrency: number; queueLimit: number },
+    options: {
+      concurrency: number;
+      queueLimit: number;
+      /** A refusal (full queue) is answered after this pause; see `run`. */
+      refusalDelayMs?: number;
+      logger?: Logger;
+    },
   ) {
     this.slots = new Semaphore(options.concurrency, options.queueLimit);
+    this.refusalDelayMs = options.refusalDelayMs ?? 0;
+    this.logger = options.logger;
   }
 
   async hash(password: string): Promise<string> {
-    const key = await this.slots.run(() => Scrypt.kdf(password, this.parameters));
+    const key = await this.run(() => Scrypt.kdf(password, this.parameters));
     return PREFIX + Buffer.from(key).toString('base64');
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
     const key = decode(hash);
     if (!key) return false;
-    return this.slots.run(() => Scrypt.verify(key, password));
+    return this.run(() => Scrypt.verify(key, password));
+  }
+
+  /**
+   * Runs the work in a hashing slot. A refusal waits `refusalDelayMs` before it is thrown: a
+   * flood's client that ignores Retry-After and asks again at once would otherwise turn
+   * refusals into a busy loop, and the CPU it burns (here and in its own process, when it
+   * shares the machine) is taken from every other request. The pause costs a timer, not CPU.
+   */
+  private run<T>(work: () => Promise<T>): Promise<T> {
+    return this.slots.run(work).catch(async (error: unknown) => {
+      if (error instanceof QueueFullError) {
+        this.noteRefusal();
+        if (this.refusalDelayMs > 0) await delay(this.refusalDelayMs);
+      }
+      throw error;
+    });
+  }
+
+  /**
+   * A full queue is load shedding, not a fault: the client gets 503 with Retry-After. During
+   * a flood that happens hundreds of times a second, and a log line (with a stack) for each
+   * would cost more than the refusal and bury the logs; one warning per interval says it.
+   */
+  private noteRefusal() {
+    this.refusedSinceReport += 1;
+    const now = performance.now();
+    if (now - this.lastReportAt < REFUSAL_REPORT_INTERVAL_MS) return;
+    this.logger?.warn(
+      { refused: this.refusedSinceReport, queueLimit: this.slots.queueLimit },
+      'password hashing at capacity: refusing with 503',
+    );
+    this.refusedSinceReport = 0;
+    this.lastReportAt = now;
   }
 
   needsRehash(hash: string): boolean {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createLogger } from '../../server/lib/logger.js';
 import { ScryptPasswordHasher } from '../../server/lib/password-hasher.js';
 import { bearer, createTestApp, TEST_SCRYPT, type TestApp } from '../helpers/app.js';
 import { registerUser, STRONG_PASSWORD, uniqueEmail } from '../helpers/factories.js';
@@ -237,31 +238,43 @@ describe('login/', () => {
 
   it('answers 503 with Retry-After, not 500, when the hashing queue is full', async () => {
     const user = await registerUser(testApp);
+    const logger = createLogger({ level: 'warn', pretty: false });
+    const logged: Array<{ level: string; message: unknown }> = [];
+    logger.warn = ((_fields: unknown, message: unknown) =>
+      void logged.push({ level: 'warn', message })) as typeof logger.warn;
+    logger.error = ((_fields: unknown, message: unknown) =>
+      void logged.push({ level: 'error', message })) as typeof logger.error;
     const saturated = await createTestApp({
       overrides: {
+        logger,
         hasher: new ScryptPasswordHasher(
           { logN: 12, r: 8, p: 1 },
-          { concurrency: 1, queueLimit: 0 },
+          { concurrency: 1, queueLimit: 0, refusalDelayMs: 300, logger },
         ),
       },
     });
-    const responses = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        saturated
+    const timed = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const started = performance.now();
+        const response = await saturated
           .http()
           .post('/api/auth/login/')
-          .send({ email: user.email, password: user.password }),
-      ),
+          .send({ email: user.email, password: user.password });
+        return { response, elapsedMs: performance.now() - started };
+      }),
     );
+    const responses = timed.map((each) => each.response);
     const statuses = responses.map((response) => response.status);
     expect(statuses).to.include(503);
     expect(statuses).to.not.include(500);
-    for (const response of responses.filter((each) => each.status === 503)) {
+    for (const { response, elapsedMs } of timed.filter((each) => each.response.status === 503)) {
       expect(response.body).to.deep.equal({
         detail: 'The service is temporarily unavailable.',
         code: 'SERVICE_UNAVAILABLE',
       });
       expect(Number(response.headers['retry-after'])).to.be.at.least(1);
+      // Refusals come after the pause, so a client that asks again at once cannot spin.
+      expect(elapsedMs).to.be.at.least(290);
     }
     // Only the logins that got a slot started a session.
     const granted = statuses.filter((status) => status === 200).length;
@@ -278,6 +291,10 @@ describe('login/', () => {
       ),
     );
     expect(overTrpc.map((error) => error.code)).to.include('SERVICE_UNAVAILABLE');
+    // Load shedding is one warning, not an error per refused login (a flood would bury the logs).
+    const shedding = 'password hashing at capacity: refusing with 503';
+    expect(logged.filter((line) => line.level === 'error')).to.deep.equal([]);
+    expect(logged.filter((line) => line.message === shedding)).to.have.length(1);
   });
 
   describe('over tRPC', () => {
