@@ -13,6 +13,8 @@ export interface Row {
   floor?: LoadResult;
   /** Extra words for the last column (e.g. login/s over the raw scrypt rate). */
   note?: string;
+  /** For hashing scenarios: the raw scrypt rate measured around the load. */
+  rawScryptRate?: number;
 }
 
 export interface RunReport {

@@ -216,11 +216,25 @@ async function underFlood(url: string, readPath: string, loginPath: string, toke
   return { reads, logins: await logins };
 }
 
+/**
+ * A hashing scenario between two measurements of the raw scrypt rate, so the share of it is
+ * taken against the machine as it was during the load (a shared machine's speed drifts by
+ * 20% within minutes; the rate at the start of a run is no reference for its tenth minute).
+ */
+async function besideRawScrypt(scenario: () => Promise<Row>): Promise<Row> {
+  const { scrypt: parameters, hashConcurrency } = config.passwords;
+  const before = await measureScrypt(parameters, hashConcurrency, settings.scryptSeconds);
+  const row = await scenario();
+  const after = await measureScrypt(parameters, hashConcurrency, settings.scryptSeconds);
+  row.rawScryptRate = (before + after) / 2;
+  row.note = `${Math.round((row.service.requestsPerSecond / row.rawScryptRate) * 100)}% of raw scrypt (${row.rawScryptRate.toFixed(2)}/s around it)`;
+  return row;
+}
+
 async function oneRun(
   run: number,
   service: Started,
   floor: Started,
-  scryptRate: number,
 ): Promise<{ report: RunReport; tokens: string[] }> {
   log(`\n--- run ${run} of ${runs}: seeding sessions`);
   const sessions = await loginUsers(service.url, settings.users);
@@ -290,25 +304,26 @@ async function oneRun(
   }
   if (only.has('login')) {
     log('login');
-    const row = await sideBySide(
-      'login',
-      service,
-      floor,
-      (target, url) => ({
-        title: 'login',
-        url: url + (target === 'service' ? '/api/auth/login/' : '/login'),
-        method: 'POST',
-        connections: settings.login.connections,
-        durationSeconds: settings.login.seconds,
-        expectStatus: 200,
-        bodies: Array.from({ length: settings.users }, (_, index) => ({
-          email: benchEmail(index),
-          password: BENCH_PASSWORD,
-        })),
-      }),
-      false,
+    const row = await besideRawScrypt(() =>
+      sideBySide(
+        'login',
+        service,
+        floor,
+        (target, url) => ({
+          title: 'login',
+          url: url + (target === 'service' ? '/api/auth/login/' : '/login'),
+          method: 'POST',
+          connections: settings.login.connections,
+          durationSeconds: settings.login.seconds,
+          expectStatus: 200,
+          bodies: Array.from({ length: settings.users }, (_, index) => ({
+            email: benchEmail(index),
+            password: BENCH_PASSWORD,
+          })),
+        }),
+        false,
+      ),
     );
-    row.note = `${Math.round((row.service.requestsPerSecond / scryptRate) * 100)}% of raw scrypt`;
     rows.push(row);
   }
   if (only.has('register')) {
@@ -320,22 +335,23 @@ async function oneRun(
         password: BENCH_PASSWORD,
         password_confirm: BENCH_PASSWORD,
       });
-    const row = await sideBySide(
-      'register',
-      service,
-      floor,
-      (target, url) => ({
-        title: 'register',
-        url: url + (target === 'service' ? '/api/auth/register/' : '/register'),
-        method: 'POST',
-        connections: settings.register.connections,
-        durationSeconds: settings.register.seconds,
-        expectStatus: 201,
-        uniqueBody: body(`reg-${stamp.slice(11).replaceAll('-', '')}-${run}-${target}`),
-      }),
-      false,
+    const row = await besideRawScrypt(() =>
+      sideBySide(
+        'register',
+        service,
+        floor,
+        (target, url) => ({
+          title: 'register',
+          url: url + (target === 'service' ? '/api/auth/register/' : '/register'),
+          method: 'POST',
+          connections: settings.register.connections,
+          durationSeconds: settings.register.seconds,
+          expectStatus: 201,
+          uniqueBody: body(`reg-${stamp.slice(11).replaceAll('-', '')}-${run}-${target}`),
+        }),
+        false,
+      ),
     );
-    row.note = `${Math.round((row.service.requestsPerSecond / scryptRate) * 100)}% of raw scrypt`;
     rows.push(row);
   }
   if (only.has('flood')) {
@@ -441,12 +457,13 @@ function evaluate(
     });
   }
   const login = row('login');
-  const loginShare = login ? login.service.requestsPerSecond / scryptRate : null;
+  const rawRate = login?.rawScryptRate ?? scryptRate;
+  const loginShare = login ? login.service.requestsPerSecond / rawRate : null;
   targets.push({
-    name: 'Login/s over the raw scrypt rate',
+    name: 'Login/s over the raw scrypt rate (measured before and after the login load)',
     goal: '>= 90%',
     measured: login
-      ? `${login.service.requestsPerSecond.toFixed(2)}/s of ${scryptRate.toFixed(2)}/s = ${percent(loginShare)}`
+      ? `${login.service.requestsPerSecond.toFixed(2)}/s of ${rawRate.toFixed(2)}/s = ${percent(loginShare)}`
       : 'not run',
     met: loginShare === null ? null : loginShare >= 0.9,
   });
@@ -534,7 +551,7 @@ async function main() {
     log(`registering ${settings.users} accounts`);
     await registerUsers(service.url, settings.users);
     for (let run = 1; run <= runs; run += 1) {
-      const { report, tokens } = await oneRun(run, service, floor, scryptRate);
+      const { report, tokens } = await oneRun(run, service, floor);
       reports.push(report);
       lastTokens = tokens;
     }
@@ -596,7 +613,7 @@ async function main() {
     `versions: node ${versions.node}, PostgreSQL ${versions.postgres}, Redis ${versions.redis}, autocannon ${versions.autocannon}, ${versions.wrk ? `wrk ${versions.wrk} (plain reads)` : 'no wrk (autocannon for every load)'}, commit ${versions.commit}`,
     `settings: reads ${settings.read.connections} connections x ${settings.read.seconds} s; login ${settings.login.connections} x ${settings.login.seconds} s; register ${settings.register.connections} x ${settings.register.seconds} s; refresh ${settings.refresh.connections} x ${settings.refresh.seconds} s; flood ${settings.flood.loginConnections} login + ${settings.flood.readConnections} read connections x ${settings.flood.seconds} s`,
     `service: node dist/server/index.js${heapMb ? ` --max-old-space-size=${heapMb}` : ''}; scrypt logN=${scrypt.logN} r=${scrypt.r} p=${scrypt.p}, HASH_CONCURRENCY=${benchSettings.hashConcurrency}, HASH_QUEUE_LIMIT=${benchSettings.hashQueueLimit}, DB_POOL_MAX=${benchSettings.dbPoolMax}, UV_THREADPOOL_SIZE ${benchSettings.uvThreadpoolSize}`,
-    `raw scrypt: ${scryptRate.toFixed(2)} verifications/s (${parallel} at once)`,
+    `raw scrypt at the start: ${scryptRate.toFixed(2)} verifications/s (${parallel} at once); login and register are compared with the rate measured around them`,
     '',
     ...reports.flatMap((report) => [
       `run ${report.run} (service RSS at its end: ${report.serviceRssMb?.toFixed(0)} MB)`,
