@@ -25,12 +25,10 @@ export interface JwtCodecOptions {
   issuer: string;
   audience: string;
   clock: Clock;
-  /** Verified access tokens remembered (0: none); see JwtCodec.verify. */
-  verifiedAccessTokens?: number;
 }
 
-/** A client sends its access token with every request for the token's whole lifetime. */
-const DEFAULT_VERIFIED_ACCESS_TOKENS = 5000;
+/** Verified access tokens remembered (about 1 KB each); see JwtCodec.verify. */
+const VERIFIED_ACCESS_TOKENS = 5000;
 
 const ALGORITHM = 'HS256';
 
@@ -43,7 +41,9 @@ export class JwtCodec {
   private readonly issuer: string;
   private readonly audience: string;
   private readonly clock: Clock;
-  private readonly verifiedAccess: LRUCache<string, Readonly<TokenClaims>> | null;
+  private readonly verifiedAccess = new LRUCache<string, Readonly<TokenClaims>>({
+    max: VERIFIED_ACCESS_TOKENS,
+  });
 
   constructor(options: JwtCodecOptions) {
     // A derived key for signing keeps SECRET_KEY itself usable for other purposes (HMACs).
@@ -51,8 +51,6 @@ export class JwtCodec {
     this.issuer = options.issuer;
     this.audience = options.audience;
     this.clock = options.clock;
-    const remembered = options.verifiedAccessTokens ?? DEFAULT_VERIFIED_ACCESS_TOKENS;
-    this.verifiedAccess = remembered > 0 ? new LRUCache({ max: remembered }) : null;
   }
 
   /** Signs claims; `iat` and `exp` are taken as given so a token can be re-issued identically. */
@@ -75,12 +73,12 @@ export class JwtCodec {
    * Tokens that fail are never remembered, so garbage cannot push good entries out.
    */
   verify(token: string, expectedType: TokenType): Readonly<TokenClaims> {
-    if (expectedType === 'access' && this.verifiedAccess) {
+    if (expectedType === 'access') {
       const remembered = this.verifiedAccess.get(token);
       if (remembered && epochSeconds(this.clock) < remembered.exp) return remembered;
     }
     const claims = this.verifyInFull(token, expectedType);
-    if (expectedType === 'access') this.verifiedAccess?.set(token, claims);
+    if (expectedType === 'access') this.verifiedAccess.set(token, claims);
     return claims;
   }
 
