@@ -5,9 +5,9 @@
  */
 import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../test/helpers/spawn-service.js';
 import type { LoadResult, LoadSpec } from './load.js';
 
 const here = import.meta.dirname;
@@ -18,17 +18,6 @@ export interface Started {
   name: string;
   url: string;
   child: ChildProcess;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 async function waitForHealth(started: Started, path: string, timeoutMs: number) {
