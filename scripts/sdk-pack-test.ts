@@ -7,9 +7,9 @@
  *
  *   npm run test:sdk-pack
  *
- * The server runs on a fresh PostgreSQL database (`auth_service_sdk_pack`, dropped and created
+ * The server runs on a fresh PostgreSQL database (named after the run, created and dropped
  * on the local server) unless SDK_PACK_DATABASE_URL names one, and on Redis at
- * SDK_PACK_REDIS_URL (default: database TEST_REDIS_DB, else 14, on the local Redis).
+ * SDK_PACK_REDIS_URL (default: database TEST_REDIS_DB, else 15, on the local Redis, under the run's key prefix).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { TEST_DATABASE, TEST_KEY_PREFIX } from '../test/helpers/run-id.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURE = join(ROOT, 'test/sdk/consumer');
@@ -104,10 +105,24 @@ function freePort(): Promise<number> {
   });
 }
 
+const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432';
+// Named after this run (test/helpers/run-id.ts), so runs on one machine never share it.
+const PACK_DATABASE = `${TEST_DATABASE}_sdk_pack`;
+
+async function dropPackDatabase() {
+  const client = new pg.Client({ connectionString: `${ADMIN_URL}/postgres` });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${PACK_DATABASE}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
 async function freshDatabase(): Promise<string> {
   if (process.env.SDK_PACK_DATABASE_URL) return process.env.SDK_PACK_DATABASE_URL;
-  const admin = 'postgres://postgres@127.0.0.1:5432';
-  const name = 'auth_service_sdk_pack';
+  const admin = ADMIN_URL;
+  const name = PACK_DATABASE;
   const client = new pg.Client({
     connectionString: `${admin}/postgres`,
     connectionTimeoutMillis: 5000,
@@ -165,7 +180,7 @@ function startServer(
   databaseUrl: string,
 ): { child: ChildProcess; output: () => string } {
   const redisUrl =
-    process.env.SDK_PACK_REDIS_URL ?? `redis://127.0.0.1:6379/${process.env.TEST_REDIS_DB ?? '14'}`;
+    process.env.SDK_PACK_REDIS_URL ?? `redis://127.0.0.1:6379/${process.env.TEST_REDIS_DB ?? '15'}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
     cwd: ROOT,
     env: {
@@ -175,7 +190,7 @@ function startServer(
       PORT: String(port),
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: 'sdk-pack:',
+      REDIS_KEY_PREFIX: `${TEST_KEY_PREFIX}sdk-pack:`,
       MIGRATE_ON_START: 'true',
       SECRET_KEY: 'sdk-pack-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz',
       SCRYPT_LOG_N: '10',
@@ -223,6 +238,7 @@ async function main() {
   const cleanUp = async () => {
     if (server) await stopServer(server.child);
     await rm(workspace, { recursive: true, force: true });
+    if (!process.env.SDK_PACK_DATABASE_URL) await dropPackDatabase().catch(() => undefined);
   };
   const onSignal = (signal: NodeJS.Signals) => {
     void cleanUp().finally(() => process.kill(process.pid, signal));

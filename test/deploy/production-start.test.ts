@@ -20,12 +20,14 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import pg from 'pg';
 import { createClient } from 'redis';
+import { TEST_DATABASE, TEST_KEY_PREFIX } from '../helpers/run-id.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const HOST = '127.0.0.1';
-const DATABASE = 'auth_service_prod_test';
+// Named after this run (test/helpers/run-id.ts), so runs on one machine never share it.
+const DATABASE = `${TEST_DATABASE}_prod`;
 const ADMIN_DATABASE_URL = `postgres://postgres@${HOST}:5432/postgres`;
-const REDIS_URL = `redis://${HOST}:6379/14`;
+const REDIS_URL = `redis://${HOST}:6379/15`;
 const STARTUP_TIMEOUT_MS = 30_000;
 const EXIT_TIMEOUT_MS = 20_000;
 
@@ -77,10 +79,7 @@ describe('production start path (node dist/server/index.js)', function () {
     cpSync(join(ROOT, 'templates'), join(app, 'templates'), { recursive: true });
 
     await recreateDatabase();
-    const redis = createClient({ url: REDIS_URL });
-    await redis.connect();
-    await redis.flushDb();
-    redis.destroy();
+    await deleteRunKeys();
     port = await freePort();
   });
 
@@ -91,6 +90,7 @@ describe('production start path (node dist/server/index.js)', function () {
     }
     if (app) rmSync(app, { recursive: true, force: true });
     await dropDatabase().catch(() => undefined);
+    await deleteRunKeys().catch(() => undefined);
   });
 
   afterEach(function () {
@@ -243,6 +243,7 @@ function environment(overrides: Record<string, string>): NodeJS.ProcessEnv {
     HOST,
     DATABASE_URL: `postgres://postgres@${HOST}:5432/${DATABASE}`,
     REDIS_URL,
+    REDIS_KEY_PREFIX: `${TEST_KEY_PREFIX}prod:`,
     MIGRATE_ON_START: 'true',
     LOG_LEVEL: 'warn',
     SHUTDOWN_TIMEOUT_SECONDS: '10',
@@ -293,6 +294,17 @@ async function mustSucceed(command: string, args: string[], cwd: string, timeout
   const { code, output } = await execute(command, args, { cwd, timeoutMs });
   if (code !== 0) {
     throw new Error(`${command} ${args.join(' ')} failed (${code}):\n${output.slice(-4000)}`);
+  }
+}
+
+async function deleteRunKeys() {
+  const redis = createClient({ url: REDIS_URL });
+  await redis.connect();
+  try {
+    for await (const keys of redis.scanIterator({ MATCH: `${TEST_KEY_PREFIX}*`, COUNT: 1000 }))
+      if (keys.length) await redis.unlink(keys);
+  } finally {
+    redis.destroy();
   }
 }
 

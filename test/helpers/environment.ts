@@ -13,10 +13,10 @@ import type { OpenedDatabase } from '../../server/database.js';
 import { MemoryKeyValueStore, type KeyValueStore } from '../../server/lib/cache.js';
 import { createLogger } from '../../server/lib/logger.js';
 import { RedisKeyValueStore } from '../../server/lib/redis-store.js';
+import { runPidOf, TEST_DATABASE, TEST_DATABASE_PREFIX, TEST_KEY_PREFIX } from './run-id.js';
 
-// TEST_DATABASE_NAME / TEST_REDIS_DB let several runs share one machine without clobbering each other.
-const TEST_DATABASE = process.env.TEST_DATABASE_NAME ?? 'auth_service_test';
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432';
+// Runs share this Redis database; each keeps to its own key prefix (helpers/run-id.ts).
 const LOCAL_REDIS = `redis://127.0.0.1:6379/${process.env.TEST_REDIS_DB ?? '15'}`;
 
 export interface TestEnvironment {
@@ -24,6 +24,8 @@ export interface TestEnvironment {
   /** An administrative URL on the same server, for creating scratch databases. */
   adminDatabaseUrl: string | null;
   redisUrl: string | null;
+  /** The run's own Redis key prefix; give it to every service a test starts (REDIS_KEY_PREFIX). */
+  redisKeyPrefix: string;
   database: OpenedDatabase;
   cache: KeyValueStore;
   reset(): Promise<void>;
@@ -43,15 +45,52 @@ export function portAnswers(host: string, port: number, timeoutMs = 500): Promis
   });
 }
 
-async function ensureDatabase(adminUrl: string, name: string) {
+async function withAdminClient<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>) {
   const client = new pg.Client({ connectionString: `${adminUrl}/postgres` });
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) await client.query(`CREATE DATABASE "${name}"`);
+    return await work(client);
   } finally {
     await client.end();
   }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Creates the run's database, after dropping those that runs killed before their end left. */
+async function ensureDatabase(adminUrl: string, name: string) {
+  await withAdminClient(adminUrl, async (client) => {
+    const { rows } = await client.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE starts_with(datname, $1)',
+      [TEST_DATABASE_PREFIX],
+    );
+    for (const { datname } of rows) {
+      const pid = runPidOf(datname);
+      if (pid !== null && pid !== process.pid && !processAlive(pid)) {
+        await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => {});
+      }
+    }
+    if (!rows.some((row) => row.datname === name)) await client.query(`CREATE DATABASE "${name}"`);
+  });
+}
+
+/** Drops the run's database and the scratch databases its tests made beside it. */
+async function dropRunDatabases(adminUrl: string, name: string) {
+  await withAdminClient(adminUrl, async (client) => {
+    const { rows } = await client.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE datname = $1 OR starts_with(datname, $2)',
+      [name, `${name}_`],
+    );
+    for (const { datname } of rows)
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  });
 }
 
 const ci = process.env.CI === 'true';
@@ -129,7 +168,7 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
   if (chosenRedis.url) {
     const store = new RedisKeyValueStore({
       url: chosenRedis.url,
-      keyPrefix: 'test:',
+      keyPrefix: TEST_KEY_PREFIX,
       commandTimeoutMs: 2000,
       logger,
     });
@@ -137,8 +176,10 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
     const flusher = createClient({ url: chosenRedis.url });
     await flusher.connect();
     cache = store;
+    // Only this run's keys: other runs may share the database.
     flush = async () => {
-      await flusher.flushDb();
+      for await (const keys of flusher.scanIterator({ MATCH: `${TEST_KEY_PREFIX}*`, COUNT: 1000 }))
+        if (keys.length) await flusher.unlink(keys);
     };
     closeFlusher = async () => flusher.destroy();
   } else {
@@ -151,6 +192,7 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
     databaseUrl: chosenDatabase.url,
     adminDatabaseUrl: chosenDatabase.admin,
     redisUrl: chosenRedis.url,
+    redisKeyPrefix: TEST_KEY_PREFIX,
     database,
     cache,
     async reset() {
@@ -158,9 +200,14 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
       await flush();
     },
     async stop() {
+      await flush();
       await cache.close();
       await closeFlusher();
       await database.close();
+      // TEST_DATABASE_NAME names a database someone wants to keep looking at.
+      if (chosenDatabase.admin && !process.env.TEST_DATABASE_NAME) {
+        await dropRunDatabases(chosenDatabase.admin, TEST_DATABASE);
+      }
     },
   };
 }

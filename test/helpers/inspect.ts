@@ -10,8 +10,7 @@ import { toAppError } from '../../server/trpc/error-mapping.js';
 import { testEnvironment } from '../setup.js';
 import type { TestApp } from './app.js';
 
-/** Every key the test store writes starts with this (see helpers/environment.ts). */
-export const TEST_KEY_PREFIX = 'test:';
+export { TEST_KEY_PREFIX } from './run-id.js';
 
 const rawClient = (url: string) => createClient({ url });
 export type RawRedis = ReturnType<typeof rawClient>;

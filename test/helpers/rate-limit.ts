@@ -21,7 +21,9 @@ export function limitedEnvironment(env: Record<string, string> = {}): Record<str
     RATE_LIMIT_REFRESH_IP: OUT_OF_REACH,
     RATE_LIMIT_VERIFY_IP: OUT_OF_REACH,
     RATE_LIMIT_LOGIN_ACCOUNT_FAILURES: '1000',
-    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    ...(redisUrl
+      ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: testEnvironment().redisKeyPrefix }
+      : {}),
     ...env,
   };
 }

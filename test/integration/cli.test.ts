@@ -10,6 +10,7 @@ import { testEnvironment } from '../setup.js';
 import { bearer, createTestApp, TEST_SECRET_KEY, type TestApp } from '../helpers/app.js';
 import { signedIn, superuser } from '../helpers/accounts.js';
 import { login, uniqueEmail } from '../helpers/factories.js';
+import { TEST_DATABASE } from '../helpers/run-id.js';
 
 const CLI = ['--import', 'tsx', 'server/cli.ts'];
 const GOOD_PASSWORD = 'Zebra-Lamp-Quartz-42';
@@ -30,7 +31,7 @@ function cliEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     SECRET_KEY: TEST_SECRET_KEY,
     DATABASE_URL: environment.databaseUrl,
     // The test app's store uses this prefix, so revocations reach the tests' app at once.
-    REDIS_KEY_PREFIX: 'test:',
+    REDIS_KEY_PREFIX: environment.redisKeyPrefix,
     SCRYPT_LOG_N: '10',
     SCRYPT_R: '8',
     SCRYPT_P: '1',
@@ -347,7 +348,7 @@ describe('the CLI (run as a process)', function () {
     it('applies pending migrations to an empty database, then has nothing to do', async function () {
       const admin = testEnvironment().adminDatabaseUrl;
       if (!admin) this.skip();
-      const name = `${process.env.TEST_DATABASE_NAME ?? 'auth_service_test'}_cli`;
+      const name = `${TEST_DATABASE}_cli`;
       const client = new pg.Client({ connectionString: `${admin}/postgres` });
       await client.connect();
       try {

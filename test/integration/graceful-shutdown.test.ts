@@ -74,7 +74,7 @@ describe('the service process', function () {
         DATABASE_URL: environment.databaseUrl,
         // Without a Redis for the tests, the in-process store (allowed in development).
         REDIS_URL: environment.redisUrl ?? '',
-        REDIS_KEY_PREFIX: `shutdown-${randomBytes(4).toString('hex')}:`,
+        REDIS_KEY_PREFIX: `${environment.redisKeyPrefix}shutdown:`,
         MIGRATE_ON_START: 'true',
         LOG_LEVEL: 'warn',
         SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_SECONDS),

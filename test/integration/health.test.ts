@@ -45,7 +45,7 @@ describe('GET /health/ with PostgreSQL and Redis behind proxies', function () {
     const config = testConfig({
       DATABASE_URL: throughProxy(environment.databaseUrl, postgresProxy),
       REDIS_URL: throughProxy(environment.redisUrl, redisProxy),
-      REDIS_KEY_PREFIX: `health:${randomUUID()}:`,
+      REDIS_KEY_PREFIX: `${environment.redisKeyPrefix}health:${randomUUID()}:`,
       DB_POOL_MAX: '3',
       // A silent connection is given up 2 s after this; short, so the black-hole case is quick.
       DB_STATEMENT_TIMEOUT_MS: '1000',

@@ -125,7 +125,7 @@ describeKeyValueStore('Redis (RedisKeyValueStore)', async () => {
   if (!url) return null;
   const store = new RedisKeyValueStore({
     url,
-    keyPrefix: `kv-suite:${randomUUID()}:`,
+    keyPrefix: `${testEnvironment().redisKeyPrefix}kv-suite:${randomUUID()}:`,
     commandTimeoutMs: 1000,
     logger: silent,
   });

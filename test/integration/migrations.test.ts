@@ -7,10 +7,11 @@ import pg from 'pg';
 import { Sequelize } from 'sequelize';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded.js';
 import { createMigrator } from '../../db/migrate.js';
+import { TEST_DATABASE } from '../helpers/run-id.js';
 import { testEnvironment } from '../setup.js';
 import { runToEnd, tsxArgs } from '../helpers/spawn-service.js';
 
-const SCRATCH = `${process.env.TEST_DATABASE_NAME ?? 'auth_service_test'}_migrations`;
+const SCRATCH = `${TEST_DATABASE}_migrations`;
 const APP_TABLES = ['activity_logs', 'refresh_tokens', 'sessions', 'users'];
 
 /** The migrations need only a connection; the models play no part in them. */
