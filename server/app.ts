@@ -120,6 +120,7 @@ function createKoaApp(deps: Dependencies, edge: EdgeSettings): Koa {
       router: appRouter,
       prefix: '/trpc',
       maxBodySize: config.http.bodyLimitBytes,
+      maxBatchSize: config.http.trpcMaxBatchSize,
       logger,
       createContext,
     }),

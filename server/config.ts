@@ -89,6 +89,7 @@ const environmentSchema = z.object({
   CORS_ALLOWED_ORIGINS: commaList.default([]),
   TRUST_PROXY: trustProxy.default(0),
   BODY_LIMIT_BYTES: integer(1024).default(1024 * 1024),
+  TRPC_MAX_BATCH_SIZE: integer(1, 100).default(10),
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default(10),
 
   DATABASE_URL: url(/^postgres(ql)?:$/, 'postgres://').optional(),
@@ -161,6 +162,9 @@ const environmentSchema = z.object({
   RATE_LIMIT_PASSWORD_RESET_ACCOUNT: rateLimitRule('3/3600'),
   RATE_LIMIT_REFRESH_IP: rateLimitRule('150/300'),
   RATE_LIMIT_VERIFY_IP: rateLimitRule('30/300'),
+  // Procedures that check a password other than login (change-password, and confirmations).
+  RATE_LIMIT_PASSWORD_CHECK_IP: rateLimitRule('30/300'),
+  RATE_LIMIT_PASSWORD_CHECK_ACCOUNT: rateLimitRule('10/300'),
   RATE_LIMIT_LOGIN_ACCOUNT_FAILURES: integer(1, 1000).default(10),
   RATE_LIMIT_LOGIN_ACCOUNT_WINDOW: integer(1, 7 * 24 * 3600).default(900),
   RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK: integer(1, 30 * 24 * 3600).default(24 * 3600),
@@ -192,6 +196,8 @@ export interface Config {
     corsAllowedOrigins: string[];
     trustProxy: number | string[];
     bodyLimitBytes: number;
+    /** The most calls one tRPC batch may hold; a longer batch is refused whole. */
+    trpcMaxBatchSize: number;
     shutdownTimeoutMs: number;
   };
   logLevel: string;
@@ -253,7 +259,9 @@ export interface Config {
       | 'passwordResetIp'
       | 'passwordResetAccount'
       | 'refreshIp'
-      | 'verifyIp',
+      | 'verifyIp'
+      | 'passwordCheckIp'
+      | 'passwordCheckAccount',
       { points: number; durationSeconds: number }
     >;
     loginLockout: { failures: number; windowSeconds: number; maxLockSeconds: number };
@@ -379,6 +387,7 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
       corsAllowedOrigins: environment.CORS_ALLOWED_ORIGINS,
       trustProxy: environment.TRUST_PROXY,
       bodyLimitBytes: environment.BODY_LIMIT_BYTES,
+      trpcMaxBatchSize: environment.TRPC_MAX_BATCH_SIZE,
       shutdownTimeoutMs: environment.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     },
     logLevel: environment.LOG_LEVEL ?? (environment.NODE_ENV === 'test' ? 'silent' : 'info'),
@@ -451,6 +460,8 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
         passwordResetAccount: environment.RATE_LIMIT_PASSWORD_RESET_ACCOUNT,
         refreshIp: environment.RATE_LIMIT_REFRESH_IP,
         verifyIp: environment.RATE_LIMIT_VERIFY_IP,
+        passwordCheckIp: environment.RATE_LIMIT_PASSWORD_CHECK_IP,
+        passwordCheckAccount: environment.RATE_LIMIT_PASSWORD_CHECK_ACCOUNT,
       },
       loginLockout: {
         failures: environment.RATE_LIMIT_LOGIN_ACCOUNT_FAILURES,

@@ -1,10 +1,28 @@
-import type { AnyTRPCRouter, TRPCError } from '@trpc/server';
+import type { AnyTRPCProcedure, AnyTRPCRouter, TRPCError } from '@trpc/server';
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import type { Context as KoaContext, Next } from 'koa';
+import { AppError } from '../errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Context } from '../trpc/context.js';
-import { toAppError } from '../trpc/error-mapping.js';
-import { rateLimitResponseHeaders } from '../trpc/rate-limit.js';
+import type { Context, RouteMeta } from '../trpc/context.js';
+import { toAppError, toTRPCError } from '../trpc/error-mapping.js';
+import { passwordUse, rateLimitResponseHeaders } from '../trpc/rate-limit.js';
+
+/**
+ * A password hash is the most expensive thing a call can ask for, and the hash queue is shared
+ * by every user: one request gets at most one, however it batches its calls (a batch of
+ * password checks would also be a brute force that no per-request limit sees in time).
+ */
+function refuseSecondPasswordHash(calls: ReadonlyArray<{ procedure: AnyTRPCProcedure | null }>) {
+  const hashing = calls.filter((call) =>
+    passwordUse(call.procedure?._def.meta as RouteMeta | undefined),
+  );
+  if (hashing.length > 1) {
+    const detail = 'A batch may hold at most one call that checks or sets a password.';
+    throw toTRPCError(
+      new AppError('VALIDATION_ERROR', { detail, fieldErrors: { non_field_errors: [detail] } }),
+    );
+  }
+}
 
 /** An internal error behind a tRPC call is logged with its cause; the client gets the shape. */
 export function logTRPCFailure(
@@ -23,6 +41,8 @@ export function trpcHandler(options: {
   router: AnyTRPCRouter;
   prefix: string;
   maxBodySize: number;
+  /** The most calls a batch may hold; a longer one is refused whole with a 400. */
+  maxBatchSize: number;
   logger: Logger;
   createContext: (ctx: KoaContext) => Context;
 }) {
@@ -38,7 +58,12 @@ export function trpcHandler(options: {
       res: ctx.res,
       path: ctx.path.slice(prefix.length + 1),
       maxBodySize: options.maxBodySize,
-      createContext: () => options.createContext(ctx),
+      maxBatchSize: options.maxBatchSize,
+      // Runs before any call of the request does.
+      createContext: ({ info }) => {
+        refuseSecondPasswordHash(info.calls);
+        return options.createContext(ctx);
+      },
       // A 429 carries Retry-After and the RateLimit headers here too, as on REST. tRPC replaces
       // the Vary header CORS set, so Origin goes back on (appended to tRPC's own).
       responseMeta: ({ errors }) => ({

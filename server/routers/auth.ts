@@ -122,6 +122,7 @@ export const authRouter = router({
 
   changePassword: authedProcedure
     .meta({
+      rateLimit: 'changePassword',
       openapi: {
         method: 'POST',
         path: '/auth/change-password/',

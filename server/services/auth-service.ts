@@ -15,6 +15,7 @@ import type {
 import type { AuthService, RequestOrigin, Viewer } from './contracts.js';
 import type { ServiceDependencies } from './dependencies.js';
 import type { EmailVerifications } from './email-verification-service.js';
+import type { PasswordChecks } from './password-checks.js';
 import { passwordProblems } from './password-policy.js';
 import type { SessionManager } from './session-service.js';
 import { toUserView } from './user-view.js';
@@ -22,13 +23,19 @@ import { toUserView } from './user-view.js';
 const EMAIL_TAKEN = 'A user with this email already exists.';
 
 export class AccountAuthService implements AuthService {
-  /** A failed login for an account also writes its activity entry; an unknown email waits as long. */
-  private readonly failedLoginDurations = new DurationMatcher();
+  /**
+   * After the password check, a failed login of an account writes its activity entry; one of an
+   * unknown email waits as long as those writes take. Only that tail is matched: the check
+   * itself costs the same on both paths (same queue, same hash), and a sample that included
+   * time queued behind other hashes would let a flood of logins steer the unknown path's wait.
+   */
+  private readonly failedLoginTails = new DurationMatcher();
 
   constructor(
     private readonly deps: ServiceDependencies,
     private readonly sessions: SessionManager,
     private readonly verification: EmailVerifications,
+    private readonly passwords: PasswordChecks,
   ) {}
 
   async register(input: RegisterInput, origin: RequestOrigin): Promise<AuthResult> {
@@ -84,23 +91,23 @@ export class AccountAuthService implements AuthService {
    */
   async login(input: LoginInput, origin: RequestOrigin): Promise<AuthResult> {
     const { repositories, hasher, clock } = this.deps;
-    const startedAt = this.failedLoginDurations.start();
-    const user = await repositories.users.findByEmail(input.email);
-    if (!user) {
-      await hasher.verifyDummy(input.password);
-      await this.failedLoginDurations.waitFrom(startedAt);
-      throw new AppError('AUTHENTICATION_FAILED');
-    }
-    const passwordMatches = await hasher.verify(user.passwordHash, input.password);
-    if (!passwordMatches || !user.isActive) {
+    const { account: user, matched } = await this.passwords.check(input.email, input.password, () =>
+      repositories.users.findByEmail(input.email),
+    );
+    if (!user || !matched) {
+      const tailStartedAt = this.failedLoginTails.start();
+      if (!user) {
+        await this.failedLoginTails.waitFrom(tailStartedAt);
+        throw new AppError('AUTHENTICATION_FAILED');
+      }
       await repositories.activity.record({
         userId: user.id,
         action: 'login_failed',
         ...origin,
         at: clock.now(),
-        metadata: { reason: passwordMatches ? 'inactive' : 'bad_password' },
+        metadata: { reason: user.isActive ? 'bad_password' : 'inactive' },
       });
-      this.failedLoginDurations.record(startedAt);
+      this.failedLoginTails.record(tailStartedAt);
       throw new AppError('AUTHENTICATION_FAILED');
     }
     // Only after the right password: the distinct answer reveals nothing to someone without it.
@@ -188,9 +195,12 @@ export class AccountAuthService implements AuthService {
     const { repositories, hasher, clock, settings } = this.deps;
     const user = await repositories.users.findById(viewer.userId);
     if (!user) throw new AppError('TOKEN_INVALID');
-    if (!(await hasher.verify(user.passwordHash, input.current_password))) {
-      throw fieldError('current_password', 'Current password is incorrect.');
-    }
+    const { matched } = await this.passwords.check(
+      user.email,
+      input.current_password,
+      async () => user,
+    );
+    if (!matched) throw fieldError('current_password', 'Current password is incorrect.');
     const problems = passwordProblems(input.new_password, settings.passwordMinLength, {
       email: user.email,
       fullName: user.fullName,

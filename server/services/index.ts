@@ -6,6 +6,7 @@ import { AccountAuthService } from './auth-service.js';
 import type { Services } from './contracts.js';
 import type { ServiceDependencies } from './dependencies.js';
 import { EmailVerifications } from './email-verification-service.js';
+import { PasswordChecks } from './password-checks.js';
 import { PasswordResets } from './password-reset-service.js';
 import { Profiles } from './profile-service.js';
 import { SessionManager } from './session-service.js';
@@ -17,9 +18,10 @@ export function createServices(deps: ServiceDependencies): Services {
   const sessions = new SessionManager(deps);
   const activity = new ActivityLogs(deps);
   const emailVerification = new EmailVerifications(deps);
+  const passwordChecks = new PasswordChecks(deps.hasher, deps.rateLimits);
   return {
     sessions,
-    auth: new AccountAuthService(deps, sessions, emailVerification),
+    auth: new AccountAuthService(deps, sessions, emailVerification, passwordChecks),
     passwordReset: new PasswordResets(deps, sessions),
     emailVerification,
     profile: new Profiles(deps),

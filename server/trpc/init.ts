@@ -9,7 +9,7 @@ import { AppError } from '../errors.js';
 import type { Services } from '../services/contracts.js';
 import type { RootContext, RouteMeta } from './context.js';
 import { toAppError, toTRPCError } from './error-mapping.js';
-import { enforceRateLimits } from './rate-limit.js';
+import { emailOf, limitPerAccount, limitPerIp } from './rate-limit.js';
 
 const t = initTRPC
   .context<RootContext>()
@@ -38,25 +38,13 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-interface LayerCall {
-  ctx: RootContext;
-  meta: RouteMeta | undefined;
-  getRawInput: () => Promise<unknown>;
-}
-
-/**
- * What every procedure's one layer does around the rest of the call:
- * - enforces the limits a procedure declares in `meta.rateLimit`, for both wire formats;
- * - turns domain errors thrown below into tRPC errors with the right status.
- */
+/** Turns domain errors thrown below (limits, guards, the procedure) into tRPC errors. */
 async function guarded<Result extends { ok: boolean; error?: { cause?: unknown } }>(
-  { ctx, meta, getRawInput }: LayerCall,
-  services: Services,
   next: () => Promise<Result>,
 ): Promise<Result> {
   let result;
   try {
-    result = await enforceRateLimits({ services, request: ctx.request, meta, getRawInput }, next);
+    result = await next();
   } catch (error) {
     throw toTRPCError(toAppError(error));
   }
@@ -71,19 +59,31 @@ async function guarded<Result extends { ok: boolean; error?: { cause?: unknown }
 
 /**
  * One layer per procedure, not one per concern: tRPC copies its call options and the context
- * for every middleware, and this runs on the authenticated hot path. The layer also hands
- * resolvers the services' real type (the root context keeps them opaque for the SDK).
+ * for every middleware, and this runs on the authenticated hot path. The layer enforces the
+ * limits a procedure declares in `meta.rateLimit` (a per-account limit counts the input's
+ * email) and hands resolvers the services' real type (the root context keeps them opaque).
  */
 const publicLayer = t.middleware((call) => {
   const services = call.ctx.services as Services;
-  return guarded(call, services, () => call.next({ ctx: { services } }));
+  return guarded(async () => {
+    await limitPerIp(services.rateLimits, call.meta, call.ctx.request.ip);
+    await limitPerAccount(services.rateLimits, call.meta, async () =>
+      emailOf(await call.getRawInput()),
+    );
+    return call.next({ ctx: { services } });
+  });
 });
 
-/** The same, and the bearer token must name a live session: `ctx.viewer` is then definite. */
+/**
+ * The same, once the bearer token names a live session: `ctx.viewer` is then definite, and a
+ * per-account limit counts the caller.
+ */
 const authenticatedLayer = t.middleware((call) => {
   const services = call.ctx.services as Services;
-  return guarded(call, services, async () => {
+  return guarded(async () => {
+    await limitPerIp(services.rateLimits, call.meta, call.ctx.request.ip);
     const viewer = await services.sessions.authenticate(call.ctx.request.authorization);
+    await limitPerAccount(services.rateLimits, call.meta, async () => viewer.userId);
     return call.next({ ctx: { services, viewer } });
   });
 });

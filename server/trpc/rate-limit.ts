@@ -2,102 +2,92 @@
  * Rate limits, declared per procedure (`meta.rateLimit`) and enforced here, so the tRPC and the
  * REST formats of one procedure share one set of counters. Per-IP limits key on the client IP
  * the TRUST_PROXY rule decided (IPv6 by its /64); per-account limits key on a digest of the
- * normalized email, read from the raw input because this runs before the input is parsed.
+ * normalized email of a public procedure's input, or on the caller of an authenticated one.
  *
- * Failed logins: the account's lock is checked before the password is (a locked account costs
- * no scrypt); an AUTHENTICATION_FAILED answer counts one failure; a success forgets them all.
+ * A procedure's action also says whether it runs a password hash (`password`): one that checks
+ * the caller's password counts every check toward the account's failed-password lock
+ * (services/password-checks.ts), and no request may hold more than one call that hashes.
  */
-import { AppError } from '../errors.js';
 import { rateLimitSubjectForIp } from '../lib/rate-limit/ip-prefix.js';
 import { accountSubject } from '../lib/rate-limit/limiter.js';
-import type {
-  RateLimitedAction,
-  RateLimitName,
-  RateLimits,
-  RateLimitVerdict,
-} from '../lib/rate-limit/types.js';
+import { assertAllowed } from '../lib/rate-limit/refusal.js';
+import type { RateLimitedAction, RateLimitName, RateLimits } from '../lib/rate-limit/types.js';
 import type { RouteMeta } from './context.js';
 import { toAppError } from './error-mapping.js';
 
 interface ActionLimits {
   /** Counted per client IP on every call. */
   perIp: RateLimitName;
-  /** Counted per account (the `email` of the input) on every call. */
+  /** Counted per account on every call: the input's `email`, or the authenticated caller. */
   perAccount?: RateLimitName;
-  /** Failed-login lockout of the account named by the input's `email`. */
-  loginLockout?: true;
+  /**
+   * `checks`: verifies the account's password (and counts toward its lock); `sets`: hashes a
+   * new one. Either runs scrypt, so a request holds at most one such call.
+   */
+  password?: 'checks' | 'sets';
 }
 
 // forgot-password and reset-password share one per-IP budget: they are one flow.
 const LIMITS: Record<RateLimitedAction, ActionLimits> = {
-  login: { perIp: 'loginIp', loginLockout: true },
-  register: { perIp: 'registerIp' },
+  login: { perIp: 'loginIp', password: 'checks' },
+  register: { perIp: 'registerIp', password: 'sets' },
   forgotPassword: { perIp: 'passwordResetIp', perAccount: 'passwordResetAccount' },
-  resetPassword: { perIp: 'passwordResetIp' },
+  resetPassword: { perIp: 'passwordResetIp', password: 'sets' },
   refresh: { perIp: 'refreshIp' },
   verifyEmail: { perIp: 'verifyIp' },
   resendVerification: { perIp: 'verifyIp' },
+  changePassword: {
+    perIp: 'passwordCheckIp',
+    perAccount: 'passwordCheckAccount',
+    password: 'checks',
+  },
 };
 
-/** The IETF draft's RateLimit headers for a verdict. */
-export function rateLimitHeaders(verdict: RateLimitVerdict): Record<string, string> {
-  return {
-    'RateLimit-Limit': String(verdict.limit),
-    'RateLimit-Remaining': String(verdict.remaining),
-    'RateLimit-Reset': String(verdict.resetSeconds),
-    'RateLimit-Policy': `${verdict.limit};w=${verdict.windowSeconds}`,
-  };
+/** What a procedure's meta says about passwords: nothing, `checks` or `sets`. */
+export function passwordUse(meta: RouteMeta | undefined): ActionLimits['password'] {
+  return meta?.rateLimit ? LIMITS[meta.rateLimit].password : undefined;
 }
 
-function rateLimited(verdict: RateLimitVerdict): AppError {
-  return new AppError('RATE_LIMITED', {
-    retryAfterSeconds: verdict.resetSeconds,
-    headers: rateLimitHeaders({ ...verdict, remaining: 0 }),
-  });
-}
-
-function assertAllowed(verdict: RateLimitVerdict) {
-  if (!verdict.allowed) throw rateLimited(verdict);
+/** The limits a procedure's meta names, for the route table and the docs. */
+export function limitsOf(meta: RouteMeta | undefined): ActionLimits | undefined {
+  return meta?.rateLimit ? LIMITS[meta.rateLimit] : undefined;
 }
 
 /** The input's `email`, normalized as the schemas do (trimmed, lower-cased), if it has one. */
-function emailOf(rawInput: unknown): string | null {
+export function emailOf(rawInput: unknown): string | null {
   const email = (rawInput as { email?: unknown } | null | undefined)?.email;
   if (typeof email !== 'string') return null;
   const normalized = email.trim().toLowerCase();
   return normalized ? normalized : null;
 }
 
-export interface LimitedCall {
-  services: { rateLimits: RateLimits };
-  request: { ip: string };
-  meta: RouteMeta | undefined;
-  getRawInput: () => Promise<unknown>;
+/**
+ * Counts a call against the per-IP limit its procedure declares; throws RATE_LIMITED when over.
+ * Runs before authentication, so requests with a bad token are counted too.
+ */
+export async function limitPerIp(
+  rateLimits: RateLimits,
+  meta: RouteMeta | undefined,
+  ip: string,
+): Promise<void> {
+  const limits = limitsOf(meta);
+  if (!limits || !rateLimits.enabled) return;
+  assertAllowed(await rateLimits.consume(limits.perIp, rateLimitSubjectForIp(ip)));
 }
 
-/** The middleware body: checks and counts around `next()`, which runs the procedure. */
-export async function enforceRateLimits<Result extends { ok: boolean; error?: unknown }>(
-  call: LimitedCall,
-  next: () => Promise<Result>,
-): Promise<Result> {
-  const action = call.meta?.rateLimit;
-  const rateLimits = call.services.rateLimits;
-  if (!action || !rateLimits.enabled) return next();
-  const limits = LIMITS[action];
-
-  assertAllowed(await rateLimits.consume(limits.perIp, rateLimitSubjectForIp(call.request.ip)));
-  const email = limits.perAccount || limits.loginLockout ? emailOf(await call.getRawInput()) : null;
-  if (email && limits.perAccount) {
-    assertAllowed(await rateLimits.consume(limits.perAccount, accountSubject(email)));
-  }
-  if (!email || !limits.loginLockout) return next();
-
-  assertAllowed(await rateLimits.checkLogin(email));
-  const result = await next();
-  if (result.ok) await rateLimits.clearLoginFailures(email);
-  else if (toAppError(result.error).code === 'AUTHENTICATION_FAILED')
-    await rateLimits.recordLoginFailure(email);
-  return result;
+/**
+ * Counts a call against the per-account limit its procedure declares. `account` is who is
+ * counted (a normalized email or a user id), asked for only when there is such a limit.
+ */
+export async function limitPerAccount(
+  rateLimits: RateLimits,
+  meta: RouteMeta | undefined,
+  account: () => Promise<string | null>,
+): Promise<void> {
+  const perAccount = limitsOf(meta)?.perAccount;
+  if (!perAccount || !rateLimits.enabled) return;
+  const subject = await account();
+  if (subject) assertAllowed(await rateLimits.consume(perAccount, accountSubject(subject)));
 }
 
 /** Retry-After and RateLimit headers for a tRPC HTTP response that carries a RATE_LIMITED error. */

@@ -62,3 +62,20 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 /** Waits out a Retry-After (seconds) plus a little, so the window has surely ended. */
 export const waitOut = (retryAfter: string | undefined) =>
   sleep(Number(retryAfter ?? 1) * 1000 + 150);
+
+/** Counts password checks (real and dummy), to prove how many hashes a scenario cost. */
+export function countPasswordChecks(testApp: TestApp) {
+  const hasher = testApp.deps.hasher;
+  const counter = { checks: 0 };
+  const verify = hasher.verify.bind(hasher);
+  const verifyDummy = hasher.verifyDummy.bind(hasher);
+  hasher.verify = async (...args) => {
+    counter.checks += 1;
+    return verify(...args);
+  };
+  hasher.verifyDummy = async (...args) => {
+    counter.checks += 1;
+    return verifyDummy(...args);
+  };
+  return counter;
+}

@@ -7,7 +7,12 @@ import type { Response } from 'supertest';
 import { toAppError } from '../../server/trpc/error-mapping.js';
 import type { TestApp } from '../helpers/app.js';
 import { registerUser, STRONG_PASSWORD, uniqueEmail } from '../helpers/factories.js';
-import { closeLimitedApps, createLimitedApp, waitOut } from '../helpers/rate-limit.js';
+import {
+  closeLimitedApps,
+  countPasswordChecks,
+  createLimitedApp,
+  waitOut,
+} from '../helpers/rate-limit.js';
 
 const NEW_PASSWORD = 'Another-Quiet-Meadow-42';
 
@@ -17,23 +22,6 @@ function expectLocked(response: Response, failures: number) {
   expect(Number(response.headers['retry-after'])).to.be.at.least(1);
   expect(response.headers['ratelimit-limit']).to.equal(String(failures));
   expect(response.headers['ratelimit-remaining']).to.equal('0');
-}
-
-/** Counts password checks, to prove a locked account costs no scrypt. */
-function countPasswordChecks(testApp: TestApp) {
-  const hasher = testApp.deps.hasher;
-  const counter = { checks: 0 };
-  const verify = hasher.verify.bind(hasher);
-  const verifyDummy = hasher.verifyDummy.bind(hasher);
-  hasher.verify = async (...args) => {
-    counter.checks += 1;
-    return verify(...args);
-  };
-  hasher.verifyDummy = async (...args) => {
-    counter.checks += 1;
-    return verifyDummy(...args);
-  };
-  return counter;
 }
 
 describe('failed-login lockout per account', function () {

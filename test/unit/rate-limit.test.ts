@@ -25,6 +25,8 @@ function settings(overrides: Partial<RateLimitSettings> = {}): RateLimitSettings
       passwordResetAccount: rule,
       refreshIp: rule,
       verifyIp: rule,
+      passwordCheckIp: rule,
+      passwordCheckAccount: rule,
     },
     loginLockout: { failures: 2, windowSeconds: 1, maxLockSeconds: 3 },
     ...overrides,
@@ -64,51 +66,77 @@ function describeLimiter(name: string, open: () => Promise<OpenedRateLimits | nu
       expect((await limits.consume('loginIp', '203.0.113.9')).allowed).to.equal(true);
     });
 
+    /** A password check that turns out wrong. */
+    const fail = async (email: string) => {
+      const reservation = await limits.reservePasswordCheck(email);
+      expect(reservation.verdict.allowed, `${email} may be checked`).to.equal(true);
+      await reservation.failed();
+    };
+    /** Whether a check may run now, handing the claim straight back. */
+    const verdictNow = async (email: string) => {
+      const reservation = await limits.reservePasswordCheck(email);
+      await reservation.release();
+      return reservation.verdict;
+    };
+
     it('locks an account after the burst of failures, for a period that doubles with each lock up to the cap', async () => {
       const email = 'victim@example.com';
-      expect((await limits.checkLogin(email)).allowed).to.equal(true);
-      await limits.recordLoginFailure(email);
-      expect(await limits.checkLogin(email)).to.deep.include({ allowed: true, remaining: 1 });
-      await limits.recordLoginFailure(email);
-      expect(await limits.checkLogin(email)).to.deep.include({ allowed: false, resetSeconds: 1 });
-      // The lock is the account's, whatever the spelling of its email.
-      expect((await limits.checkLogin('  VICTIM@example.com ')).allowed).to.equal(false);
-      expect((await limits.checkLogin('other@example.com')).allowed).to.equal(true);
+      expect((await verdictNow(email)).allowed).to.equal(true);
+      await fail(email);
+      // This claim would take the last place in the burst.
+      expect(await verdictNow(email)).to.deep.include({ allowed: true, remaining: 0 });
+      await fail(email);
+      expect(await verdictNow(email)).to.deep.include({ allowed: false, resetSeconds: 1 });
+      // Any spelling of the email is the same account; other accounts are untouched.
+      expect((await verdictNow('  VICTIM@example.com ')).allowed).to.equal(false);
+      expect((await verdictNow('other@example.com')).allowed).to.equal(true);
 
       await sleep(1100);
-      expect((await limits.checkLogin(email)).allowed).to.equal(true);
-      await limits.recordLoginFailure(email);
-      await limits.recordLoginFailure(email);
-      expect(await limits.checkLogin(email)).to.deep.include({ allowed: false, resetSeconds: 2 });
+      expect((await verdictNow(email)).allowed).to.equal(true);
+      await fail(email);
+      await fail(email);
+      expect(await verdictNow(email)).to.deep.include({ allowed: false, resetSeconds: 2 });
       await sleep(1100);
-      expect((await limits.checkLogin(email)).allowed, 'second lock lasts 2 s').to.equal(false);
+      expect((await verdictNow(email)).allowed, 'second lock lasts 2 s').to.equal(false);
       await sleep(1000);
-      expect((await limits.checkLogin(email)).allowed).to.equal(true);
-
-      await limits.recordLoginFailure(email);
-      await limits.recordLoginFailure(email);
-      // 4 s would be next; the cap is 3 s.
-      expect(await limits.checkLogin(email)).to.deep.include({ allowed: false, resetSeconds: 3 });
+      expect((await verdictNow(email)).allowed).to.equal(true);
+      // The cap: a third lock would be 4 s, the cap is 3 s.
+      await fail(email);
+      await fail(email);
+      expect(await verdictNow(email)).to.deep.include({ allowed: false, resetSeconds: 3 });
     });
 
-    it('forgets failures and earlier locks when asked (a successful login or reset)', async () => {
-      const email = 'owner@example.com';
-      await limits.recordLoginFailure(email);
-      await limits.recordLoginFailure(email);
-      expect((await limits.checkLogin(email)).allowed).to.equal(false);
+    it('forgets failures and earlier locks after a check that succeeds', async () => {
+      const email = 'forgiven@example.com';
+      await fail(email);
+      await fail(email);
+      expect((await verdictNow(email)).allowed).to.equal(false);
       await limits.clearLoginFailures(email);
-      expect(await limits.checkLogin(email)).to.deep.include({ allowed: true, remaining: 2 });
+      const right = await limits.reservePasswordCheck(email);
+      expect(right.verdict).to.deep.include({ allowed: true, remaining: 1 });
+      await right.succeeded();
+      expect(await verdictNow(email)).to.deep.include({ allowed: true, remaining: 1 });
       // The next lock starts from the first length again.
-      await limits.recordLoginFailure(email);
-      await limits.recordLoginFailure(email);
-      expect(await limits.checkLogin(email)).to.deep.include({ allowed: false, resetSeconds: 1 });
+      await fail(email);
+      await fail(email);
+      expect(await verdictNow(email)).to.deep.include({ allowed: false, resetSeconds: 1 });
     });
 
-    it('locks once however many failures race', async () => {
+    it('lets no more checks run than the burst however many claims race, and locks once', async () => {
       const email = 'raced@example.com';
-      await Promise.all(Array.from({ length: 20 }, () => limits.recordLoginFailure(email)));
+      const claims = await Promise.all(
+        Array.from({ length: 20 }, () => limits.reservePasswordCheck(email)),
+      );
+      expect(claims.filter((claim) => claim.verdict.allowed)).to.have.length(2);
+      await Promise.all(claims.map((claim) => claim.failed()));
       // A second lock would have been 2 s long.
-      expect(await limits.checkLogin(email)).to.deep.include({ allowed: false, resetSeconds: 1 });
+      expect(await verdictNow(email)).to.deep.include({ allowed: false, resetSeconds: 1 });
+    });
+
+    it('gives a claim back when no check ran, so it does not count', async () => {
+      const email = 'unlucky@example.com';
+      for (let i = 0; i < 5; i += 1) await (await limits.reservePasswordCheck(email)).release();
+      expect(await verdictNow(email)).to.deep.include({ allowed: true, remaining: 1 });
     });
   });
 }
@@ -119,7 +147,11 @@ describeLimiter('on Redis', async () => {
   const url = testEnvironment().redisUrl;
   if (!url) return null;
   return openRateLimits(settings(), {
-    redis: { url, keyPrefix: `rl-unit:${randomUUID()}:`, commandTimeoutMs: 500 },
+    redis: {
+      url,
+      keyPrefix: `${testEnvironment().redisKeyPrefix}rl-unit:${randomUUID()}:`,
+      commandTimeoutMs: 500,
+    },
     logger: silent,
   });
 });
@@ -130,9 +162,11 @@ describe('rate limits when switched off', () => {
     const limits = await openRateLimits(settings({ enabled: false }), { redis: null, logger });
     for (let i = 0; i < 10; i += 1) {
       expect((await limits.consume('loginIp', '203.0.113.9')).allowed).to.equal(true);
-      await limits.recordLoginFailure('someone@example.com');
+      await (await limits.reservePasswordCheck('someone@example.com')).failed();
     }
-    expect((await limits.checkLogin('someone@example.com')).allowed).to.equal(true);
+    expect((await limits.reservePasswordCheck('someone@example.com')).verdict.allowed).to.equal(
+      true,
+    );
     expect(lines.filter((line) => /RATE_LIMIT_ENABLED=false/.test(line.msg))).to.have.length(1);
   });
 });
@@ -148,7 +182,7 @@ describe('rate limits on Redis when Redis goes away', function () {
     const limits = await openRateLimits(settings(), {
       redis: {
         url: `redis://${proxy.address}/${redisDb(url)}`,
-        keyPrefix: `rl-unit:${randomUUID()}:`,
+        keyPrefix: `${testEnvironment().redisKeyPrefix}rl-unit:${randomUUID()}:`,
         commandTimeoutMs: 300,
       },
       logger,
@@ -166,9 +200,11 @@ describe('rate limits on Redis when Redis goes away', function () {
         false,
         false,
       ]);
-      await limits.recordLoginFailure('down@example.com');
-      await limits.recordLoginFailure('down@example.com');
-      expect((await limits.checkLogin('down@example.com')).allowed).to.equal(false);
+      await (await limits.reservePasswordCheck('down@example.com')).failed();
+      await (await limits.reservePasswordCheck('down@example.com')).failed();
+      expect((await limits.reservePasswordCheck('down@example.com')).verdict.allowed).to.equal(
+        false,
+      );
       const fallbacks = lines.filter((line) => /Redis unreachable/.test(line.msg));
       expect(fallbacks, JSON.stringify(lines)).to.have.length(1);
       expect(fallbacks[0]!.level).to.equal(40); // warn

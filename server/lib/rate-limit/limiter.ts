@@ -8,6 +8,7 @@ import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { LimiterStore } from './store.js';
 import type {
   LoginLockoutRule,
+  PasswordCheckReservation,
   RateLimitName,
   RateLimitRule,
   RateLimits,
@@ -37,6 +38,13 @@ async function settle(attempt: Promise<RateLimiterRes>): Promise<RateLimiterRes>
 }
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** The endings of a claim that was refused, or of one that counts nothing. */
+const NOTHING_TO_SETTLE = {
+  failed: async () => {},
+  succeeded: async () => {},
+  release: async () => {},
+};
 
 export class FlexibleRateLimits implements RateLimits {
   readonly enabled = true;
@@ -85,24 +93,37 @@ export class FlexibleRateLimits implements RateLimits {
     };
   }
 
-  async checkLogin(email: string): Promise<RateLimitVerdict> {
+  /**
+   * The claim is the failure counter's increment, taken before the hash: a check counts as a
+   * failure from the start and stops counting only when it succeeds (everything is forgotten)
+   * or never ran (its point is given back). Counting after the hash instead would let every
+   * attempt already in flight through the check, whatever the limit.
+   */
+  async reservePasswordCheck(email: string): Promise<PasswordCheckReservation> {
     const { failures, windowSeconds } = this.lockout;
-    const result = await this.loginFailures.get(accountSubject(email));
-    const consumed = result?.consumedPoints ?? 0;
-    return {
-      allowed: consumed < failures,
+    const subject = accountSubject(email);
+    const result = await settle(this.loginFailures.consume(subject));
+    const attempt = result.consumedPoints;
+    const verdict = {
+      allowed: attempt <= failures,
       limit: failures,
-      remaining: Math.max(0, failures - consumed),
-      resetSeconds: result ? seconds(result.msBeforeNext) : windowSeconds,
+      remaining: Math.max(0, failures - attempt),
+      resetSeconds: seconds(result.msBeforeNext),
       windowSeconds,
+    };
+    if (!verdict.allowed) return { verdict, ...NOTHING_TO_SETTLE };
+    return {
+      verdict,
+      // Exactly one claim holds the last place in the burst, however many race: its failure locks.
+      failed: () => (attempt === failures ? this.lock(subject) : Promise.resolve()),
+      succeeded: () => this.clearLoginFailures(email),
+      release: async () => {
+        await this.loginFailures.reward(subject, 1);
+      },
     };
   }
 
-  async recordLoginFailure(email: string): Promise<void> {
-    const subject = accountSubject(email);
-    const result = await settle(this.loginFailures.consume(subject));
-    // Exactly one failure completes the burst, however many race; it sets the lock.
-    if (result.consumedPoints !== this.lockout.failures) return;
+  private async lock(subject: string): Promise<void> {
     const { windowSeconds, maxLockSeconds } = this.lockout;
     const locks = (await settle(this.loginLocks.consume(subject))).consumedPoints;
     const lockSeconds = Math.min(windowSeconds * 2 ** Math.min(locks - 1, 30), maxLockSeconds);
@@ -130,11 +151,9 @@ export class DisabledRateLimits implements RateLimits {
     return { allowed: true, limit: 0, remaining: 0, resetSeconds: 0, windowSeconds: 0 };
   }
 
-  async checkLogin(): Promise<RateLimitVerdict> {
-    return this.consume();
+  async reservePasswordCheck(): Promise<PasswordCheckReservation> {
+    return { verdict: await this.consume(), ...NOTHING_TO_SETTLE };
   }
-
-  async recordLoginFailure() {}
 
   async clearLoginFailures() {}
 

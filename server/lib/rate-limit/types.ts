@@ -6,7 +6,14 @@
 
 /** The counters a deployment can size, each "so many requests per so many seconds". */
 export type RateLimitName =
-  'loginIp' | 'registerIp' | 'passwordResetIp' | 'passwordResetAccount' | 'refreshIp' | 'verifyIp';
+  | 'loginIp'
+  | 'registerIp'
+  | 'passwordResetIp'
+  | 'passwordResetAccount'
+  | 'refreshIp'
+  | 'verifyIp'
+  | 'passwordCheckIp'
+  | 'passwordCheckAccount';
 
 /** What a procedure declares in its meta (`rateLimit`); the middleware maps it to counters. */
 export type RateLimitedAction =
@@ -16,7 +23,8 @@ export type RateLimitedAction =
   | 'resetPassword'
   | 'refresh'
   | 'verifyEmail'
-  | 'resendVerification';
+  | 'resendVerification'
+  | 'changePassword';
 
 export interface RateLimitRule {
   points: number;
@@ -55,10 +63,23 @@ export interface RateLimits {
   readonly enabled: boolean;
   /** Counts one request against `name` for `subject`. */
   consume(name: RateLimitName, subject: string): Promise<RateLimitVerdict>;
-  /** Whether the account may try a password now; counts nothing. */
-  checkLogin(email: string): Promise<RateLimitVerdict>;
-  /** Counts a failed login; the failure that completes the burst locks the account. */
-  recordLoginFailure(email: string): Promise<void>;
+  /**
+   * Claims one password check for the account before the check runs, atomically, so however
+   * the attempts arrive (in parallel, in one batch, at several instances) no more than the
+   * burst of checks runs per window. Refused while the account is locked or its burst is spent.
+   */
+  reservePasswordCheck(email: string): Promise<PasswordCheckReservation>;
   /** Forgets the account's failures and earlier locks (after a successful login or reset). */
   clearLoginFailures(email: string): Promise<void>;
+}
+
+/** One claimed password check; exactly one of its three endings is called. */
+export interface PasswordCheckReservation {
+  readonly verdict: RateLimitVerdict;
+  /** The password was wrong: the check stays counted; the one that ends the burst locks. */
+  failed(): Promise<void>;
+  /** The password was right: the account's failures and earlier locks are forgotten. */
+  succeeded(): Promise<void>;
+  /** No password was checked after all (a full hash queue, a database error): hand it back. */
+  release(): Promise<void>;
 }
