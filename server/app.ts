@@ -5,19 +5,20 @@
  *   └─ otherwise Koa:
  *      request context → access log → error boundary → security headers, CORS, allowed hosts
  *        ├─ /health/          real checks of PostgreSQL and the cache
+ *        ├─ /health/live      liveness: answers while the event loop turns, checks nothing
+ *        ├─ /health/ready     readiness: PostgreSQL reachable and not draining
  *        ├─ /trpc/*           tRPC (superjson)
  *        └─ /api/*            OpenAPI document, docs, and the REST bridge (JSON)
  */
 import type { IncomingMessage, RequestListener } from 'node:http';
 import cors from '@koa/cors';
-import Router from '@koa/router';
 import Koa from 'koa';
 import type { Dependencies } from './deps.js';
 import { accessLog } from './http/access-log.js';
 import { allowedHosts, createHostCheck, type HostCheck } from './http/allowed-hosts.js';
 import { docsRouter } from './http/docs.js';
 import { errorBoundary } from './http/error-boundary.js';
-import { healthHandler } from './http/health.js';
+import { HEALTH_PATHS, healthRouter } from './http/health.js';
 import { jsonBody } from './http/json-body.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { createQueryLane, type RequestLane } from './http/query-lane.js';
@@ -109,11 +110,8 @@ function createKoaApp(deps: Dependencies, edge: EdgeSettings): Koa {
       maxAge: 600,
     }),
   );
-  app.use(allowedHosts(edge.hostAllowed, ['/health/', '/health']));
-
-  const health = new Router({ strict: true });
-  health.get(['/health/', '/health'], healthHandler(deps.healthChecks));
-  app.use(health.routes());
+  app.use(allowedHosts(edge.hostAllowed, HEALTH_PATHS));
+  app.use(healthRouter(deps.healthChecks, deps.lifecycle).routes());
 
   app.use(
     trpcHandler({

@@ -6,7 +6,8 @@
  * node's cluster module shares the listening socket between them. A worker that dies is
  * replaced; when workers keep dying within seconds of starting, the primary gives up and exits 1
  * so the supervisor sees it. SIGTERM and SIGINT are passed to every worker, which drains its
- * in-flight requests; the primary exits 0 once all are gone.
+ * in-flight requests (on SIGTERM after its not-ready pause); the primary exits 0 once all are
+ * gone.
  *
  * Hashing across workers: unless HASH_CONCURRENCY is set, each worker gets cores / workers
  * slots, so all of them together hash on every core and no more. libuv's thread pool is sized
@@ -104,12 +105,18 @@ async function main() {
     const running = Object.values(cluster.workers ?? {});
     logger.info({ signal, workers: running.length }, 'stopping workers');
     if (running.length === 0) process.exit(0);
-    for (const worker of running) worker?.process.kill('SIGTERM');
-    // A worker drains for at most SHUTDOWN_TIMEOUT_SECONDS; after that and a margin, end it.
-    setTimeout(() => {
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
-      process.exit(1);
-    }, config.http.shutdownTimeoutMs + 5000).unref();
+    // The same signal: on SIGTERM each worker first reports not ready (SHUTDOWN_DELAY_SECONDS).
+    for (const worker of running) worker?.process.kill(signal);
+    // A worker pauses, then drains for at most SHUTDOWN_TIMEOUT_SECONDS; after that and a
+    // margin, end it.
+    const pauseMs = signal === 'SIGTERM' ? config.http.shutdownDelayMs : 0;
+    setTimeout(
+      () => {
+        for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+        process.exit(1);
+      },
+      pauseMs + config.http.shutdownTimeoutMs + 5000,
+    ).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -91,6 +91,7 @@ const environmentSchema = z.object({
   BODY_LIMIT_BYTES: integer(1024).default(1024 * 1024),
   TRPC_MAX_BATCH_SIZE: integer(1, 100).default(10),
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default(10),
+  SHUTDOWN_DELAY_SECONDS: integer(0, 300).optional(),
 
   DATABASE_URL: url(/^postgres(ql)?:$/, 'postgres://').optional(),
   DB_NAME: z.string().min(1).optional(),
@@ -199,6 +200,8 @@ export interface Config {
     /** The most calls one tRPC batch may hold; a longer batch is refused whole. */
     trpcMaxBatchSize: number;
     shutdownTimeoutMs: number;
+    /** After SIGTERM, how long readiness fails while the listener still accepts. */
+    shutdownDelayMs: number;
   };
   logLevel: string;
   database: DatabaseConfig;
@@ -389,6 +392,11 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
       bodyLimitBytes: environment.BODY_LIMIT_BYTES,
       trpcMaxBatchSize: environment.TRPC_MAX_BATCH_SIZE,
       shutdownTimeoutMs: environment.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+      // Behind a load balancer (production) it needs time to see readiness fail; a developer's
+      // restart (tsx watch sends SIGTERM) should not wait.
+      shutdownDelayMs:
+        (environment.SHUTDOWN_DELAY_SECONDS ?? (environment.NODE_ENV === 'production' ? 5 : 0)) *
+        1000,
     },
     logLevel: environment.LOG_LEVEL ?? (environment.NODE_ENV === 'test' ? 'silent' : 'info'),
     database,

@@ -7,13 +7,14 @@ import { openDatabase, type OpenedDatabase } from './database.js';
 import { MemoryKeyValueStore, type KeyValueStore } from './lib/cache.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { JwtCodec } from './lib/jwt.js';
+import { Lifecycle } from './lib/lifecycle.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createEmailDelivery, type OutboxWorker } from './lib/mailer/index.js';
 import type { Mailer } from './lib/mailer/types.js';
 import { ScryptPasswordHasher, type PasswordHasher } from './lib/password-hasher.js';
 import { openRateLimits, type OpenedRateLimits } from './lib/rate-limit/index.js';
 import { RedisKeyValueStore } from './lib/redis-store.js';
-import type { HealthCheck } from './http/health.js';
+import type { HealthChecks } from './http/health.js';
 import { createRepositories } from './repositories/index.js';
 import { createServices, type Services } from './services/index.js';
 
@@ -34,7 +35,9 @@ export interface Dependencies {
   /** In Redis when REDIS_URL is set (shared by every instance), else in process. */
   rateLimits: OpenedRateLimits;
   services: Services;
-  healthChecks: Record<string, HealthCheck>;
+  healthChecks: HealthChecks;
+  /** Draining or not, for the readiness probe; server/index.ts begins the drain. */
+  lifecycle: Lifecycle;
   /** Releases what this builder opened (never what an override brought in). */
   close(): Promise<void>;
 }
@@ -169,6 +172,7 @@ export async function buildDependencies(
       },
       cache: () => cache.ping(),
     },
+    lifecycle: new Lifecycle(),
     async close() {
       await email?.close(config.http.shutdownTimeoutMs);
       await rateLimits.close();

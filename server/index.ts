@@ -1,8 +1,11 @@
 /**
  * The process: load config, build dependencies, migrate when asked, listen, and on SIGTERM or
  * SIGINT stop accepting, let in-flight requests finish (bounded), then close pools and exit 0.
+ * On SIGTERM (what orchestrators send) the readiness probe fails first and the listener stays
+ * open for SHUTDOWN_DELAY_SECONDS, so load balancers stop sending before connections are refused.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createMigrator } from '../db/migrate.js';
 import { createHttpHandler } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -22,12 +25,14 @@ function loadConfigOrExit(): Config {
 }
 
 /**
- * The drain: stop accepting, let in-flight requests finish (bounded by `timeoutMs`). Each
- * response written while draining says `Connection: close` and its connection closes after
- * it, so a keep-alive client (a load balancer, an agent) neither holds the drain open until
- * the deadline nor sends its next request into a connection that is about to be cut.
+ * The drain, in two steps. `begin()`, at the signal: every response from then on says
+ * `Connection: close` and its connection closes after it, so a keep-alive client (a load
+ * balancer, an agent) reconnects, to another instance once the balancer has taken this one out,
+ * and neither holds the drain open until the deadline nor sends its next request into a
+ * connection that is about to be cut. `close(timeoutMs)`: stop accepting and let in-flight
+ * requests finish (bounded by `timeoutMs`).
  */
-function drainOnClose(server: Server): (timeoutMs: number) => Promise<void> {
+function drainOnClose(server: Server) {
   const inFlight = new Set<ServerResponse>();
   let draining = false;
   server.on('request', (_request, response: ServerResponse) => {
@@ -35,12 +40,14 @@ function drainOnClose(server: Server): (timeoutMs: number) => Promise<void> {
     inFlight.add(response);
     response.once('close', () => inFlight.delete(response));
   });
-  return (timeoutMs) => {
-    draining = true;
-    for (const response of inFlight) {
-      if (!response.headersSent) response.setHeader('Connection', 'close');
-    }
-    return closeServer(server, timeoutMs);
+  return {
+    begin() {
+      draining = true;
+      for (const response of inFlight) {
+        if (!response.headersSent) response.setHeader('Connection', 'close');
+      }
+    },
+    close: (timeoutMs: number) => closeServer(server, timeoutMs),
   };
 }
 
@@ -126,8 +133,17 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: draining in-flight requests');
-    await drain(config.http.shutdownTimeoutMs);
+    // Not ready from now on; a balancer polling /health/ready needs a few probes to notice, and
+    // meanwhile the listener keeps serving. Ctrl-C (SIGINT) is a person waiting: no pause.
+    const notReadyMs = signal === 'SIGTERM' ? config.http.shutdownDelayMs : 0;
+    deps.lifecycle.beginDrain();
+    drain.begin();
+    logger.info(
+      { signal, notReadyMs },
+      'shutting down: not ready, then draining in-flight requests',
+    );
+    if (notReadyMs > 0) await sleep(notReadyMs);
+    await drain.close(config.http.shutdownTimeoutMs);
     await deps.close();
     logger.info('shutdown complete');
     logger.flush?.();

@@ -29,8 +29,8 @@ export function createHostCheck(patterns: string[]): HostCheck {
   };
 }
 
-/** The Koa layer of the host check. The health check is exempt: probes address pods by IP. */
-export function allowedHosts(hostAllowed: HostCheck, exemptPaths: string[]) {
+/** The Koa layer of the host check. The health paths are exempt: probes address pods by IP. */
+export function allowedHosts(hostAllowed: HostCheck, exemptPaths: readonly string[]) {
   return async (ctx: Context, next: Next) => {
     if (!exemptPaths.includes(ctx.path) && !hostAllowed(ctx.req)) {
       const detail = `Invalid Host header: "${requestHostname(ctx.req)}" is not in ALLOWED_HOSTS.`;

@@ -1,10 +1,45 @@
-import type { Context } from 'koa';
+/**
+ * The health endpoints, one per question an operator's tooling asks:
+ *
+ *   GET /health/        are PostgreSQL and the cache both reachable? (503 if either is not;
+ *                       the contract's original check, for people and uptime monitors)
+ *   GET /health/live    liveness: is the process serving? It answers as long as the event loop
+ *                       turns and calls nothing, so no outage elsewhere gets the process restarted.
+ *   GET /health/ready   readiness: should this instance get requests? 503 while PostgreSQL is
+ *                       unreachable (every request would fail) and from SIGTERM until the
+ *                       listener closes. A cache outage only degrades the service (sessions are
+ *                       checked in PostgreSQL, rate limits count in the process), so it stays
+ *                       200 and says `cache: "degraded"`: one Redis outage must not take every
+ *                       instance out of the load balancer.
+ *
+ * Each path answers with and without its trailing slash and is exempt from ALLOWED_HOSTS
+ * (kubelets and load balancers address instances by IP). Never cached.
+ */
+import Router, { type RouterContext } from '@koa/router';
+import type { Lifecycle } from '../lib/lifecycle.js';
 
 export type HealthCheck = () => Promise<void>;
 
-const CHECK_TIMEOUT_MS = 2000;
+export interface HealthChecks {
+  database: HealthCheck;
+  cache: HealthCheck;
+}
 
-function withTimeout(check: HealthCheck): Promise<'ok' | 'unavailable'> {
+type CheckResult = 'ok' | 'unavailable';
+
+const CHECK_TIMEOUT_MS = 2000;
+/** A client turned away by readiness may try again this soon (another instance, most likely). */
+const NOT_READY_RETRY_AFTER_SECONDS = 5;
+
+const bothSpellings = (path: string) => [`${path}/`, path];
+const HEALTH = bothSpellings('/health');
+const LIVE = bothSpellings('/health/live');
+const READY = bothSpellings('/health/ready');
+
+/** Every health path, for the ALLOWED_HOSTS exemption. */
+export const HEALTH_PATHS: readonly string[] = [...HEALTH, ...LIVE, ...READY];
+
+function withTimeout(check: HealthCheck): Promise<CheckResult> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'unavailable'>((resolve) => {
     timer = setTimeout(() => resolve('unavailable'), CHECK_TIMEOUT_MS);
@@ -16,19 +51,45 @@ function withTimeout(check: HealthCheck): Promise<'ok' | 'unavailable'> {
   return Promise.race([run, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** `GET /health/`: real round trips to PostgreSQL and the cache, bounded in time; 503 if either fails. */
-export function healthHandler(checks: Record<string, HealthCheck>) {
-  return async (ctx: Context) => {
-    const names = Object.keys(checks);
-    const results = await Promise.all(names.map((name) => withTimeout(checks[name]!)));
-    const report = Object.fromEntries(names.map((name, index) => [name, results[index]]));
-    const healthy = results.every((result) => result === 'ok');
-    ctx.status = healthy ? 200 : 503;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = {
-      status: healthy ? 'healthy' : 'unhealthy',
-      service: 'auth_service',
-      checks: report,
-    };
-  };
+/** Both checks at once, each bounded in time, so an answer never takes more than 2 s. */
+async function runChecks(checks: HealthChecks) {
+  const [database, cache] = await Promise.all([
+    withTimeout(checks.database),
+    withTimeout(checks.cache),
+  ]);
+  return { database, cache };
+}
+
+function answer(ctx: RouterContext, healthy: boolean, checks: Record<string, string>) {
+  ctx.status = healthy ? 200 : 503;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { status: healthy ? 'healthy' : 'unhealthy', service: 'auth_service', checks };
+}
+
+export function healthRouter(checks: HealthChecks, lifecycle: Lifecycle): Router {
+  const router = new Router({ strict: true });
+
+  router.get(HEALTH, async (ctx) => {
+    const results = await runChecks(checks);
+    answer(ctx, results.database === 'ok' && results.cache === 'ok', results);
+  });
+
+  router.get(LIVE, (ctx) => answer(ctx, true, {}));
+
+  router.get(READY, async (ctx) => {
+    // While draining the answer is settled: no round trips as the process winds down.
+    const results = lifecycle.draining ? undefined : await runChecks(checks);
+    if (!results || lifecycle.draining) {
+      ctx.set('Retry-After', String(NOT_READY_RETRY_AFTER_SECONDS));
+      return answer(ctx, false, { shutdown: 'draining' });
+    }
+    const ready = results.database === 'ok';
+    if (!ready) ctx.set('Retry-After', String(NOT_READY_RETRY_AFTER_SECONDS));
+    answer(ctx, ready, {
+      database: results.database,
+      cache: results.cache === 'ok' ? 'ok' : 'degraded',
+    });
+  });
+
+  return router;
 }

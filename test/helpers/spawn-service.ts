@@ -30,6 +30,7 @@ const CONFIG_NAMES = [
   'LOG_LEVEL',
   'EMAIL_HOST',
   'TRUST_PROXY',
+  'SHUTDOWN_DELAY_SECONDS',
 ];
 
 /** The child's environment: PATH and HOME from ours, configuration only from `settings`. */

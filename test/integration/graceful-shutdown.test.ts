@@ -1,7 +1,8 @@
 /**
- * The real process, started as an operator starts it: on SIGTERM it stops accepting, lets the
- * request in flight finish, closes its pools and exits 0; a bad setting stops it at once with
- * one line naming the variable.
+ * The real process, started as an operator starts it: on SIGTERM it reports not ready while
+ * it still accepts (SHUTDOWN_DELAY_SECONDS), then stops accepting, lets the request in flight
+ * finish, closes its pools and exits 0; a bad setting stops it at once with one line naming
+ * the variable.
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
@@ -43,6 +44,23 @@ function readToEnd(socket: Socket, timeoutMs: number): Promise<string> {
       resolve(received);
     });
   });
+}
+
+interface RawResponse {
+  status: number;
+  head: string;
+  body: string;
+}
+
+/** One GET on a new connection, as a probe sends it: addressed by IP, read to the end. */
+async function rawGet(port: number, path: string, connection: 'close' | 'keep-alive') {
+  const socket = await openSocket(port);
+  const received = readToEnd(socket, 5000);
+  socket.write(
+    `GET ${path} HTTP/1.1\r\nHost: 10.1.2.3:${port}\r\nConnection: ${connection}\r\n\r\n`,
+  );
+  const [head = '', body = ''] = (await received).split('\r\n\r\n');
+  return { status: Number(head.split(' ')[1]), head, body } satisfies RawResponse;
 }
 
 /** Resolves once a new connection to the port is refused (bounded). */
@@ -130,6 +148,95 @@ describe('the service process', function () {
       expect(Date.now() - signalled, 'exit before the drain deadline').to.be.below(
         (SHUTDOWN_TIMEOUT_SECONDS - 2) * 1000,
       );
+      expect(running.stderr()).not.to.match(STACK_FRAME);
+    });
+  });
+
+  describe('on SIGTERM with a not-ready pause (SHUTDOWN_DELAY_SECONDS)', () => {
+    const PAUSE_SECONDS = 4;
+    let service: RunningService | undefined;
+
+    before(async () => {
+      const environment = testEnvironment();
+      service = await startService({
+        NODE_ENV: 'development',
+        SECRET_KEY: randomBytes(48).toString('base64url'),
+        DATABASE_URL: environment.databaseUrl,
+        REDIS_URL: environment.redisUrl ?? '',
+        REDIS_KEY_PREFIX: `${environment.redisKeyPrefix}shutdown-pause:`,
+        MIGRATE_ON_START: 'true',
+        LOG_LEVEL: 'warn',
+        // Probes address the process by IP; only requests for this name are served.
+        ALLOWED_HOSTS: 'auth.example.com',
+        SHUTDOWN_DELAY_SECONDS: String(PAUSE_SECONDS),
+        SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_SECONDS),
+        EMAIL_BACKEND: 'console',
+        SCRYPT_LOG_N: '12',
+      });
+    });
+
+    after(async () => {
+      await service?.kill();
+    });
+
+    it('answers ready 503 while still serving, then stops accepting, and the request in flight completes', async () => {
+      const running = service!;
+      const port = running.port;
+      const before = await rawGet(port, '/health/ready', 'close');
+      expect(before.status, before.body).to.equal(200);
+
+      const body = JSON.stringify({
+        email: 'nobody@example.com',
+        password: 'Correct-Horse-Battery-9',
+      });
+      const half = Math.floor(body.length / 2);
+      const socket = await openSocket(port);
+      const inFlight = readToEnd(socket, 30_000);
+      socket.write(
+        'POST /api/auth/login/ HTTP/1.1\r\n' +
+          'Host: auth.example.com\r\n' +
+          'Content-Type: application/json\r\n' +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+          'Connection: keep-alive\r\n\r\n' +
+          body.slice(0, half),
+      );
+      await sleep(300); // the server has the headers: the request is in flight
+
+      const signalled = Date.now();
+      running.child.kill('SIGTERM');
+      // Until the signal is handled ready may still say 200; the next answer must be 503.
+      let ready: RawResponse;
+      do {
+        ready = await rawGet(port, '/health/ready/', 'close');
+        if (ready.status === 200) await sleep(50);
+      } while (ready.status === 200 && Date.now() - signalled < 3000);
+      expect(ready.status, ready.body).to.equal(503);
+      expect(JSON.parse(ready.body)).to.deep.equal({
+        status: 'unhealthy',
+        service: 'auth_service',
+        checks: { shutdown: 'draining' },
+      });
+      expect(ready.head).to.match(/^retry-after: \d+$/im);
+
+      // Still accepting and serving, but each connection ends after its response.
+      const live = await rawGet(port, '/health/live', 'keep-alive');
+      expect(live.status, live.body).to.equal(200);
+      expect(live.head).to.match(/^connection: close/im);
+
+      expect(await refusedWithin(port, PAUSE_SECONDS * 1000 + 5000)).to.equal('ECONNREFUSED');
+      expect(Date.now() - signalled, 'accepting through the pause').to.be.at.least(
+        PAUSE_SECONDS * 1000,
+      );
+      expect(running.child.exitCode, 'still draining').to.equal(null);
+
+      socket.write(body.slice(half));
+      const [head, json] = (await inFlight).split('\r\n\r\n');
+      expect(head).to.match(/^HTTP\/1\.1 401 /);
+      expect(JSON.parse(json!)).to.deep.include({ code: 'AUTHENTICATION_FAILED' });
+      expect(head).to.match(/^connection: close/im);
+
+      const exit = await running.exited((SHUTDOWN_TIMEOUT_SECONDS + 5) * 1000);
+      expect(exit, running.stderr()).to.deep.equal({ code: 0, signal: null });
       expect(running.stderr()).not.to.match(STACK_FRAME);
     });
   });

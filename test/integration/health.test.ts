@@ -1,8 +1,9 @@
 /**
- * GET /health/ makes real round trips to PostgreSQL and Redis. The app here is built the way
- * the process builds it (buildDependencies from a Config), but its DATABASE_URL and REDIS_URL
- * go through TCP proxies, so a test can "stop" or "hang" either server for this app alone and
- * watch the service report it, answer in bounded time, and recover without a rebuild.
+ * GET /health/ and the readiness probe make real round trips to PostgreSQL and Redis. The app
+ * here is built the way the process builds it (buildDependencies from a Config), but its
+ * DATABASE_URL and REDIS_URL go through TCP proxies, so a test can "stop" or "hang" either
+ * server for this app alone and watch the service report it, answer in bounded time, and
+ * recover without a rebuild. (Readiness during the shutdown drain: graceful-shutdown.test.ts.)
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
@@ -76,13 +77,26 @@ describe('GET /health/ with PostgreSQL and Redis behind proxies', function () {
     await postgresProxy?.close();
   });
 
-  /** GET /health/, asserting it answers within the bound whatever the dependencies do. */
-  async function health() {
+  /** GET `path`, asserting it answers within the bound whatever the dependencies do. */
+  async function health(path = '/health/') {
     const started = Date.now();
-    const response = await http().get('/health/');
+    const response = await http().get(path);
     const elapsed = Date.now() - started;
-    expect(elapsed, 'health must answer within its bound').to.be.below(HEALTH_BOUND_MS);
+    expect(elapsed, `${path} must answer within its bound`).to.be.below(HEALTH_BOUND_MS);
     return response;
+  }
+
+  /** Liveness is 200 whatever PostgreSQL and Redis do: an outage must never restart the pod. */
+  async function expectAlive() {
+    for (const path of ['/health/live/', '/health/live']) {
+      const response = await health(path);
+      expect(response.status, path).to.equal(200);
+      expect(response.body, path).to.deep.equal({
+        status: 'healthy',
+        service: 'auth_service',
+        checks: {},
+      });
+    }
   }
 
   async function expectHealthyAgain() {
@@ -221,5 +235,110 @@ describe('GET /health/ with PostgreSQL and Redis behind proxies', function () {
     expect(Date.now() - started).to.be.below(6000);
     postgresProxy.resume();
     await expectHealthyAgain();
+  });
+
+  describe('the probes', () => {
+    it('live and ready answer 200 with both spellings while everything is up', async () => {
+      await expectAlive();
+      for (const path of ['/health/ready/', '/health/ready']) {
+        const response = await health(path);
+        expect(response.status, path).to.equal(200);
+        expect(response.body, path).to.deep.equal({
+          status: 'healthy',
+          service: 'auth_service',
+          checks: { database: 'ok', cache: 'ok' },
+        });
+        expect(response.headers['cache-control'], path).to.equal('no-store');
+        expect(response.headers['retry-after'], path).to.equal(undefined);
+      }
+    });
+
+    it('ready turns 503 with Retry-After while PostgreSQL is stopped; live stays 200', async () => {
+      await health('/health/ready/'); // a pooled connection exists, which the outage must cut
+      await postgresProxy.stop();
+      const response = await health('/health/ready/');
+      expect(response.status).to.equal(503);
+      expect(response.body).to.deep.equal({
+        status: 'unhealthy',
+        service: 'auth_service',
+        checks: { database: 'unavailable', cache: 'ok' },
+      });
+      expect(response.headers['retry-after']).to.match(/^\d+$/);
+      await expectAlive();
+
+      await postgresProxy.start();
+      await expectHealthyAgain();
+      expect((await health('/health/ready')).status).to.equal(200);
+    });
+
+    it('ready answers 503 in bounded time while PostgreSQL hangs; live stays 200', async () => {
+      await health('/health/ready/');
+      postgresProxy.hang();
+      const response = await health('/health/ready/');
+      expect(response.status).to.equal(503);
+      expect(response.body.checks).to.deep.equal({ database: 'unavailable', cache: 'ok' });
+      await expectAlive();
+
+      postgresProxy.resume();
+      await expectHealthyAgain();
+    });
+
+    it('ready stays 200 with the cache degraded while Redis is stopped, and signed-in requests are served', async () => {
+      const email = `probe-${randomUUID()}@example.com`;
+      const password = 'Correct-Horse-Battery-9';
+      const registered = await http()
+        .post('/api/auth/register/')
+        .send({ email, full_name: 'Probe', password, password_confirm: password });
+      expect(registered.status, registered.text).to.equal(201);
+      const access = registered.body.tokens.access as string;
+
+      await redisProxy.stop();
+      const response = await health('/health/ready/');
+      expect(response.status).to.equal(200);
+      expect(response.body).to.deep.equal({
+        status: 'healthy',
+        service: 'auth_service',
+        checks: { database: 'ok', cache: 'degraded' },
+      });
+      await expectAlive();
+      // What ready promises: the instance still serves (sessions are checked in PostgreSQL).
+      const profile = await http()
+        .get('/api/auth/profile/')
+        .set('Authorization', `Bearer ${access}`);
+      expect(profile.status, profile.text).to.equal(200);
+      expect(profile.body.email).to.equal(email);
+      const login = await http().post('/api/auth/login/').send({ email, password });
+      expect(login.status, login.text).to.equal(200);
+      // The full check still says what is missing, as the contract has it.
+      expect((await health('/health/')).status).to.equal(503);
+
+      await redisProxy.start();
+      await expectHealthyAgain();
+    });
+
+    it('ready stays 200 (cache degraded) in bounded time while Redis hangs', async () => {
+      await health('/health/ready/');
+      redisProxy.hang();
+      const response = await health('/health/ready/');
+      expect(response.status).to.equal(200);
+      expect(response.body.checks).to.deep.equal({ database: 'ok', cache: 'degraded' });
+      await expectAlive();
+
+      redisProxy.resume();
+      await expectHealthyAgain();
+    });
+
+    it('with both stopped, ready is 503 and live is still 200', async () => {
+      await redisProxy.stop();
+      await postgresProxy.stop();
+      const response = await health('/health/ready/');
+      expect(response.status).to.equal(503);
+      expect(response.body.checks).to.deep.equal({ database: 'unavailable', cache: 'degraded' });
+      await expectAlive();
+
+      await redisProxy.start();
+      await postgresProxy.start();
+      await expectHealthyAgain();
+    });
   });
 });

@@ -269,8 +269,9 @@ describe('HTTP edges', () => {
       expect(response.body.errors.non_field_errors).to.deep.equal([response.body.detail]);
     });
 
-    it('keeps /health/ reachable whatever the Host, for probes that address pods by IP', async () => {
-      for (const path of ['/health/', '/health']) {
+    it('keeps /health/ and the probes reachable whatever the Host, for probes that address pods by IP', async () => {
+      const probes = ['/health/live/', '/health/live', '/health/ready/', '/health/ready'];
+      for (const path of ['/health/', '/health', ...probes]) {
         const response = await testApp.http().get(path).set('Host', '10.1.2.3:8000');
         expect(response.status, path).to.equal(200);
         expect(response.body.status).to.equal('healthy');

@@ -126,6 +126,8 @@ describe('the query lane answers plain reads exactly as the full Koa stack does'
       () => ({ path: `/api/auth/admin/users/${account.id}/`, headers: bearer(account.access) }),
     ],
     ['a mutation over GET', () => ({ path: '/trpc/auth.logout', headers: bearer(account.access) })],
+    ['the liveness probe', () => ({ path: '/health/live' })],
+    ['the readiness probe', () => ({ path: '/health/ready/' })],
     [
       'a HEAD request',
       () => ({ path: '/api/auth/profile/', method: 'head', headers: bearer(account.access) }),

@@ -108,6 +108,17 @@ describe('configuration', () => {
     expect(loadConfig({ HASH_QUEUE_LIMIT: '5' }).passwords.hashQueueLimit).to.equal(5);
   });
 
+  it('pauses 5 s not ready on SIGTERM in production only, unless SHUTDOWN_DELAY_SECONDS says', () => {
+    expect(loadConfig(production()).http.shutdownDelayMs).to.equal(5000);
+    expect(loadConfig({}).http.shutdownDelayMs, 'development restarts at once').to.equal(0);
+    expect(loadConfig(production({ SHUTDOWN_DELAY_SECONDS: '0' })).http.shutdownDelayMs).to.equal(
+      0,
+    );
+    expect(loadConfig({ SHUTDOWN_DELAY_SECONDS: '12' }).http.shutdownDelayMs).to.equal(12_000);
+    expect(configError({ SHUTDOWN_DELAY_SECONDS: 'soon' })).to.match(/SHUTDOWN_DELAY_SECONDS/);
+    expect(configError({ SHUTDOWN_DELAY_SECONDS: '-1' })).to.match(/SHUTDOWN_DELAY_SECONDS/);
+  });
+
   it('judges secrets by length, placeholders and variety', () => {
     expect(weakSecretReason(STRONG)).to.equal(null);
     expect(weakSecretReason(undefined)).to.match(/required/);
