@@ -69,13 +69,17 @@ USER 1000:1000
 
 EXPOSE 8000
 
-# No curl in the slim image: Node's own fetch probes the health endpoint (PostgreSQL and
-# Redis reachable => 200, otherwise 503).
+# Liveness: runtimes that act on it (Swarm, autoheal) replace an unhealthy container, which
+# cures a wedged process but never a database or Redis outage, so this probes /health/live
+# (200 while the process serves). Readiness (/health/ready) is for whatever routes traffic:
+# the Compose healthcheck, Kubernetes, Render and Railway use it. No curl in the slim image:
+# Node's own fetch sends the probe.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/health/', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+    CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/health/live', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-# Exec form: node is PID 1 and receives SIGTERM directly; the service drains in-flight
-# requests (SHUTDOWN_TIMEOUT_SECONDS) and exits 0. Run with `--init` (compose: `init: true`)
+# Exec form: node is PID 1 and receives SIGTERM directly; the service reports not ready for
+# SHUTDOWN_DELAY_SECONDS (5 in production) while still serving, drains in-flight requests
+# (SHUTDOWN_TIMEOUT_SECONDS) and exits 0. Run with `--init` (compose: `init: true`)
 # so that an init process also reaps zombies.
 # Migrations: set MIGRATE_ON_START=true, or run `node dist/db/migrate.js up` once per release.
 CMD ["node", "dist/server/index.js"]

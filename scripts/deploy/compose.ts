@@ -1,7 +1,8 @@
 /**
  * docker-compose.yml: validated against the Compose Specification JSON schema (the copy that
- * ships inside dclint, so no network is needed) plus dclint's correctness rules, then against
- * what this stack promises: health-gated start-up, declared volumes, production settings.
+ * ships inside dclint, so no network is needed) plus dclint's default rules, then against
+ * what this stack promises: health-gated start-up, a readiness healthcheck for the service,
+ * declared volumes, production settings.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { DCLinter } from 'dclint';
 import { parse } from 'yaml';
+import { probesOnly, READINESS_PATH } from './probes.js';
 import { type CheckResult, FileReport, isRecord, recordAt } from './report.js';
 
 const FILE = 'docker-compose.yml';
@@ -20,32 +22,13 @@ interface LintMessage {
   line: number;
 }
 
-// 2 = error. The ordering rules are style only and stay off; `no-build-and-image` is off
-// because the web service both builds and tags its image (so `docker run auth-service:local`
-// and `docker compose run web ...` reuse the same build).
-const RULES = {
-  'no-build-and-image': 0,
-  'no-duplicate-container-names': 2,
-  'no-duplicate-exported-ports': 2,
-  'no-quotes-in-volumes': 2,
-  'no-unbound-port-interfaces': 2,
-  'no-version-field': 2,
-  'require-project-name-field': 2,
-  'require-quotes-in-ports': 2,
-  'service-container-name-regex': 2,
-  'service-image-require-explicit-tag': 2,
-  'service-dependencies-alphabetical-order': 0,
-  'service-keys-order': 0,
-  'service-ports-alphabetical-order': 0,
-  'services-alphabetical-order': 0,
-  'top-level-properties-order': 0,
-} as const;
-
 export function checkCompose(root: string): CheckResult {
   const report = new FileReport(FILE);
   const path = join(root, FILE);
 
-  const linter = new DCLinter({ rules: RULES, quiet: false, debug: false, exclude: [] });
+  // dclint's default rules, each one (warnings included) a problem: the same verdict as
+  // `dclint --max-warnings 0 docker-compose.yml`.
+  const linter = new DCLinter({ rules: {}, quiet: false, debug: false, exclude: [] });
   const results = linter.lintFiles([path], false) as { messages: LintMessage[] }[];
   const messages = results.flatMap((result) => result.messages);
   for (const message of messages) {
@@ -106,6 +89,11 @@ export function checkCompose(root: string): CheckResult {
   report.check(
     envFiles.some((entry) => isRecord(entry) && entry.path === '.env' && entry.required === false),
     'web must read an optional .env (env_file: [{path: .env, required: false}])',
+  );
+  const probe = recordAt(web, 'healthcheck').test;
+  report.check(
+    probesOnly(Array.isArray(probe) ? probe.join(' ') : String(probe ?? ''), READINESS_PATH),
+    `web's healthcheck must probe readiness, ${READINESS_PATH} (healthy = ready to serve; /health/ also fails when only Redis is down)`,
   );
   report.check(
     web.init === true,

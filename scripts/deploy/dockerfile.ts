@@ -1,14 +1,15 @@
 /**
  * Dockerfile: linted with dockerfile-utils (the validator behind the VS Code Docker
  * extension; every rule raised to an error), then held to the image's contract: pinned base
- * images, a production-only runtime that runs unprivileged, a health check, exec-form CMD,
- * and COPY sources that .dockerignore actually lets into the build context.
+ * images, a production-only runtime that runs unprivileged, a liveness health check, exec-form
+ * CMD, and COPY sources that .dockerignore actually lets into the build context.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import dockerignore from '@balena/dockerignore';
 import { Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { validate, ValidationSeverity, type ValidatorSettings } from 'dockerfile-utils';
+import { LIVENESS_PATH, probesOnly } from './probes.js';
 import { type CheckResult, FileReport } from './report.js';
 
 // The package is CommonJS (`module.exports = ignore`) but declares an ES default export.
@@ -112,8 +113,8 @@ export function checkDockerfile(root: string): CheckResult {
 
   const healthchecks = find('HEALTHCHECK');
   report.check(
-    healthchecks.some((h) => (h.getRawArgumentsContent() ?? '').includes('/health/')),
-    'the runtime stage needs a HEALTHCHECK that probes /health/',
+    healthchecks.some((h) => probesOnly(h.getRawArgumentsContent() ?? '', LIVENESS_PATH)),
+    `the runtime stage needs a HEALTHCHECK that probes liveness, ${LIVENESS_PATH} (runtimes restart an unhealthy container)`,
     runtime.line,
   );
   report.check(

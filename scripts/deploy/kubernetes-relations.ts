@@ -1,13 +1,14 @@
 /**
  * How the Kubernetes manifests fit together and fit the service: the kustomization lists real
- * files, selectors match the pods, probes hit /health/ on the container port, every
+ * files, selectors match the pods, liveness (and startup) probe /health/live and readiness
+ * /health/ready on the container port, the grace period outlasts the shutdown, every
  * referenced ConfigMap/Secret exists, and the pods run unprivileged with pinned images.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProbePath, LIVENESS_PATH, PRODUCTION_SHUTDOWN, READINESS_PATH } from './probes.js';
 import { type FileReport, isRecord, recordAt } from './report.js';
 
-const HEALTH_PATH = '/health/';
 const CONTAINER_PORT = 8000;
 
 export interface KubeObject {
@@ -97,6 +98,17 @@ export function checkRelations(objects: KubeObject[], kustomization: FileReport 
       (kustomization ?? objects[0]?.report)?.add(`no ${kind} manifest in deploy/kubernetes`);
   }
   const configMaps = new Set(byKind('ConfigMap').map((object) => object.name));
+  /** The settings a container gets from the ConfigMaps it names in envFrom. */
+  const configMapData = (container: Record<string, unknown>) => {
+    const names = (Array.isArray(container.envFrom) ? container.envFrom : []).map(
+      (source) => recordAt(source, 'configMapRef').name,
+    );
+    const maps = byKind('ConfigMap').filter((object) => names.includes(object.name));
+    return Object.assign({}, ...maps.map((object) => recordAt(object.body, 'data'))) as Record<
+      string,
+      unknown
+    >;
+  };
   const secrets = new Set(byKind('Secret').map((object) => object.name));
   const deployments = byKind('Deployment');
 
@@ -167,14 +179,22 @@ export function checkRelations(objects: KubeObject[], kustomization: FileReport 
     const ports = Array.isArray(container.ports) ? container.ports.filter(isRecord) : [];
     const port = ports.find((candidate) => candidate.containerPort === CONTAINER_PORT);
     report.check(port, `Deployment: the container must expose port ${CONTAINER_PORT}`);
-    for (const probe of ['readinessProbe', 'livenessProbe']) {
+    const probes: [string, string, boolean][] = [
+      ['readinessProbe', READINESS_PATH, true],
+      ['livenessProbe', LIVENESS_PATH, true],
+      // Until it passes, liveness waits; a dependency outage at start must not restart pods.
+      ['startupProbe', LIVENESS_PATH, false],
+    ];
+    for (const [probe, path, required] of probes) {
+      if (!required && !(probe in container)) continue;
       const get = recordAt(container, probe, 'httpGet');
-      report.check(get.path === HEALTH_PATH, `Deployment: ${probe} must GET ${HEALTH_PATH}`);
+      report.check(isProbePath(get.path, path), `Deployment: ${probe} must GET ${path}`);
       report.check(
         get.port === CONTAINER_PORT || (port !== undefined && get.port === port.name),
         `Deployment: ${probe} must target the container port`,
       );
     }
+    checkGracePeriod(recordAt(spec, 'template', 'spec'), container, configMapData, report);
 
     for (const service of byKind('Service')) {
       service.report.check(
@@ -211,6 +231,31 @@ export function checkRelations(objects: KubeObject[], kustomization: FileReport 
       'HorizontalPodAutoscaler: minReplicas must be at least 2',
     );
   }
+}
+
+/**
+ * On SIGTERM the pod reports not ready for SHUTDOWN_DELAY_SECONDS while still serving, then
+ * drains for up to SHUTDOWN_TIMEOUT_SECONDS (after any preStop sleep); the kubelet kills it at
+ * terminationGracePeriodSeconds, which must come later or in-flight requests are cut.
+ */
+function checkGracePeriod(
+  pod: Record<string, unknown>,
+  container: Record<string, unknown>,
+  configMapData: (container: Record<string, unknown>) => Record<string, unknown>,
+  report: FileReport,
+) {
+  const settings = configMapData(container);
+  const seconds = (value: unknown, fallback: number) =>
+    value === undefined ? fallback : Number(value);
+  const delay = seconds(settings.SHUTDOWN_DELAY_SECONDS, PRODUCTION_SHUTDOWN.delaySeconds);
+  const timeout = seconds(settings.SHUTDOWN_TIMEOUT_SECONDS, PRODUCTION_SHUTDOWN.timeoutSeconds);
+  const preStop = recordAt(container, 'lifecycle', 'preStop', 'exec').command;
+  const sleep = Array.isArray(preStop) && preStop[0] === 'sleep' ? Number(preStop[1]) || 0 : 0;
+  const grace = seconds(pod.terminationGracePeriodSeconds, 30);
+  report.check(
+    grace > sleep + delay + timeout,
+    `Deployment: terminationGracePeriodSeconds (${grace}) must exceed preStop sleep (${sleep}) + SHUTDOWN_DELAY_SECONDS (${delay}) + SHUTDOWN_TIMEOUT_SECONDS (${timeout})`,
+  );
 }
 
 /** A selector with at least one label, every one of which the pod carries. */

@@ -4,15 +4,16 @@
  * a strict zod schema of the fields this project uses, with the types and values the
  * platforms document: an unknown or misspelt key is an error. Extend the schema when you
  * adopt another documented field. Cross-references (fromDatabase, fromService) and the
- * service's own needs (health path, migrations, secrets) are checked on top.
+ * service's own needs (the readiness path, migrations, secrets, the shutdown's length) are
+ * checked on top.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { isProbePath, PRODUCTION_SHUTDOWN, READINESS_PATH } from './probes.js';
 import { type CheckResult, FileReport } from './report.js';
 
-const HEALTH_PATH = '/health/';
 const MIGRATE_COMMAND = 'node dist/db/migrate.js up';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
@@ -155,9 +156,11 @@ export function checkRender(root: string): CheckResult {
   const web = services.find((service) => service.type === 'web');
   report.check(web, 'needs a service of type web');
   if (web && 'runtime' in web) {
+    // Render routes traffic and gates deploys on it (and restarts an instance failing it for
+    // long): readiness, which a Redis outage leaves passing.
     report.check(
-      web.healthCheckPath === HEALTH_PATH,
-      `the web service's healthCheckPath must be ${HEALTH_PATH}`,
+      isProbePath(web.healthCheckPath, READINESS_PATH),
+      `the web service's healthCheckPath must be ${READINESS_PATH}`,
     );
     if (web.runtime === 'docker') {
       report.check(
@@ -226,9 +229,10 @@ export function checkRailway(root: string): CheckResult {
   if (!result.success) return { files: [report.file], problems: report.problems };
 
   const { build, deploy } = result.data;
+  // Railway switches traffic to a new deployment once this passes: readiness.
   report.check(
-    deploy?.healthcheckPath === HEALTH_PATH,
-    `deploy.healthcheckPath must be ${HEALTH_PATH}`,
+    isProbePath(deploy?.healthcheckPath, READINESS_PATH),
+    `deploy.healthcheckPath must be ${READINESS_PATH}`,
   );
   report.check(deploy?.startCommand, 'deploy.startCommand must be set');
   report.check(
@@ -241,10 +245,12 @@ export function checkRailway(root: string): CheckResult {
       `build.dockerfilePath ${build.dockerfilePath} does not exist`,
     );
   }
-  // Railway sends SIGKILL this long after SIGTERM; the service drains for up to 10 s by default.
+  // Railway sends SIGKILL this long after SIGTERM; by default the service then reports not
+  // ready for 5 s and drains for up to 10 s.
+  const shutdownSeconds = PRODUCTION_SHUTDOWN.delaySeconds + PRODUCTION_SHUTDOWN.timeoutSeconds;
   report.check(
-    (deploy?.drainingSeconds ?? 0) > 10,
-    'deploy.drainingSeconds must exceed the 10 s shutdown drain',
+    (deploy?.drainingSeconds ?? 0) > shutdownSeconds,
+    `deploy.drainingSeconds must exceed the ${shutdownSeconds} s shutdown (SHUTDOWN_DELAY_SECONDS + SHUTDOWN_TIMEOUT_SECONDS)`,
   );
   return { files: [report.file], problems: report.problems };
 }

@@ -3,7 +3,8 @@
  * /app-like directory (package.json, production-only node_modules, dist/, templates/), and
  * run `node dist/server/index.js` with NODE_ENV=production against a fresh PostgreSQL
  * database and Redis. Proves that the compiled service starts, migrates, serves the REST
- * contract, drains an in-flight request on SIGTERM and exits 0, and refuses a weak key.
+ * contract, on SIGTERM reports not ready for its default pause and then drains an in-flight
+ * request and exits 0, and refuses a weak key.
  *
  *   npm run test:deploy
  *
@@ -178,7 +179,7 @@ describe('production start path (node dist/server/index.js)', function () {
     expect(cli.code, cli.output).to.equal(0);
   });
 
-  it('on SIGTERM finishes the request in flight, then exits 0', async function () {
+  it('on SIGTERM reports not ready while still serving, finishes the request in flight, then exits 0', async function () {
     expect(service, 'service started by an earlier test').to.not.equal(undefined);
     const running = service!;
     const body = JSON.stringify({ email: user.email, password: user.password });
@@ -200,9 +201,21 @@ describe('production start path (node dist/server/index.js)', function () {
     );
     await sleep(300); // the server has parsed the headers: the request is in flight
 
+    const signalled = Date.now();
     running.child.kill('SIGTERM');
+    // Production's default pause (SHUTDOWN_DELAY_SECONDS, 5 s): readiness fails first while
+    // new connections are still served, so a load balancer stops sending before refusals.
+    let ready = 200;
+    while (ready === 200 && Date.now() - signalled < 3000) {
+      ready = (await fetch(url('/health/ready'), { signal: AbortSignal.timeout(2000) })).status;
+    }
+    expect(ready, 'readiness after SIGTERM').to.equal(503);
+    expect(
+      (await fetch(url('/health/live'), { signal: AbortSignal.timeout(2000) })).status,
+    ).to.equal(200);
     // Shutdown has begun once new connections are refused; the open request must survive it.
-    await untilRefused(port, 10_000);
+    await untilRefused(port, 15_000);
+    expect(Date.now() - signalled, 'the pause kept the listener open').to.be.at.least(5000);
     expect(running.child.exitCode, 'still draining the open request').to.equal(null);
     // write, not end: a half-closed socket makes Node's HTTP server abort the request.
     socket.write(body.slice(half));
