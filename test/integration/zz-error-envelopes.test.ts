@@ -22,6 +22,14 @@ const header = (error: RecordedError, name: string) => {
 };
 const label = (error: RecordedError) => `${error.method} ${error.path} → ${error.status}`;
 
+function parseBody(error: RecordedError): unknown {
+  try {
+    return JSON.parse(error.body);
+  } catch {
+    throw new Error(`${label(error)}: the body is not JSON: "${error.body.slice(0, 200)}"`);
+  }
+}
+
 /** The provocations of this file: errors of the HTTP layer itself, and a 503 and a 429. */
 async function provokeOwnErrors() {
   const testApp = await createTestApp({ env: { BODY_LIMIT_BYTES: '2048' } });
@@ -118,14 +126,14 @@ describe('every REST error of the run (runs last)', () => {
     const validate = ajv.compile(document.components.schemas.ErrorEnvelope);
     for (const error of errors) {
       expect(header(error, 'content-type'), label(error)).to.match(/^application\/json/);
-      const body = JSON.parse(error.body);
+      const body = parseBody(error);
       expect(validate(body), `${label(error)}: ${ajv.errorsText(validate.errors)}`).to.equal(true);
     }
   });
 
   it('answered each code with its status, and field errors on validation errors only', () => {
     for (const error of errors) {
-      const body = JSON.parse(error.body) as { code: ErrorCode; detail: string; errors?: object };
+      const body = parseBody(error) as { code: ErrorCode; detail: string; errors?: object };
       expect(ERROR_CODES, label(error)).to.include(body.code);
       expect(ERROR_CATALOGUE[body.code].status, label(error)).to.equal(error.status);
       expect('errors' in body, `${label(error)} ${error.body}`).to.equal(
