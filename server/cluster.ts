@@ -19,6 +19,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, clusterSettings, loadConfig, type Config } from './config.js';
+import { scrubSecrets } from './lib/log-redaction.js';
 import { createLogger } from './lib/logger.js';
 
 const CRASH_WINDOW_MS = 30_000;
@@ -126,6 +127,6 @@ async function main() {
 }
 
 main().catch((error: Error) => {
-  process.stderr.write(`auth-service cluster failed to start: ${error.message}\n`);
+  process.stderr.write(`auth-service cluster failed to start: ${scrubSecrets(error.message)}\n`);
   process.exit(1);
 });

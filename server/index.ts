@@ -10,6 +10,7 @@ import { createMigrator } from '../db/migrate.js';
 import { createHttpHandler } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildDependencies } from './deps.js';
+import { scrubSecrets } from './lib/log-redaction.js';
 import { lowerBackgroundThreadPriority } from './lib/thread-priority.js';
 
 function loadConfigOrExit(): Config {
@@ -154,6 +155,6 @@ async function main() {
 }
 
 main().catch((error: Error) => {
-  process.stderr.write(`auth-service failed to start: ${error.message}\n`);
+  process.stderr.write(`auth-service failed to start: ${scrubSecrets(error.message)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import { ConfigError } from '../config.js';
+import { scrubSecrets } from '../lib/log-redaction.js';
 
 /** A failure to report in one clear sentence, with the process's exit code. */
 export class CommandError extends Error {
@@ -24,7 +25,7 @@ export function describeFailure(error: unknown): string[] {
   }
   const name = (error as { name?: string } | null)?.name ?? '';
   if (/^Sequelize\w*Connection\w*Error$|^SequelizeHostNotFoundError$/.test(name)) {
-    return [`Cannot reach the database: ${(error as Error).message}`];
+    return [`Cannot reach the database: ${scrubSecrets((error as Error).message)}`];
   }
-  return [`Unexpected error: ${(error as Error)?.message ?? String(error)}`];
+  return [`Unexpected error: ${scrubSecrets((error as Error)?.message ?? String(error))}`];
 }

@@ -6,6 +6,7 @@
 import { pino } from 'pino';
 import { loadConfig, readEnvironment, type Config } from '../config.js';
 import { buildDependencies, type Dependencies } from '../deps.js';
+import { createLogger } from '../lib/logger.js';
 
 export interface CommandEnvironment {
   config: Config;
@@ -23,10 +24,13 @@ export async function withDependencies<T>(
   config: Config,
   work: (deps: Dependencies) => Promise<T>,
 ): Promise<T> {
-  const logger = pino(
-    { level: config.logLevel === 'silent' ? 'silent' : 'warn', base: { service: 'auth_cli' } },
-    pino.destination(2),
-  );
+  // The service's logger (with its redaction), on stderr, and quiet below warnings.
+  const logger = createLogger({
+    level: config.logLevel === 'silent' ? 'silent' : 'warn',
+    pretty: false,
+    service: 'auth_cli',
+    destination: pino.destination(2),
+  });
   const deps = await buildDependencies(config, { logger });
   try {
     return await work(deps);

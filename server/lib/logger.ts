@@ -1,51 +1,49 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import {
+  REDACTED,
+  REDACTED_HEADER_PATHS,
+  scrubSecrets,
+  serializeError,
+  withoutSecretFields,
+} from './log-redaction.js';
 
 export type { Logger };
 
 /**
- * Paths that may carry a secret. pino replaces them before a line is written, so a password,
- * token or Authorization header never reaches a log, whatever a caller passes in.
+ * The service's logger: JSON lines (pretty in development) with every secret kept out of them
+ * at every level (lib/log-redaction.ts says how). `destination` defaults to stdout.
  */
-const REDACTED_PATHS = [
-  'password',
-  'token',
-  'refresh',
-  'access',
-  'secret',
-  'authorization',
-  '*.password',
-  '*.current_password',
-  '*.new_password',
-  '*.password_confirm',
-  '*.new_password_confirm',
-  '*.token',
-  '*.refresh',
-  '*.access',
-  '*.secret',
-  '*.authorization',
-  '*.headers.authorization',
-  '*.headers.cookie',
-  'req.headers.authorization',
-  'req.headers.cookie',
-];
-
-export function createLogger(options: { level: string; pretty: boolean }): Logger {
-  return pino({
+export function createLogger(options: {
+  level: string;
+  pretty: boolean;
+  service?: string;
+  destination?: DestinationStream;
+}): Logger {
+  const settings = {
     level: options.level,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    base: { service: 'auth_service' },
-    ...(options.pretty
-      ? {
-          transport: {
-            target: 'pino-pretty',
-            options: {
-              colorize: true,
-              singleLine: true,
-              translateTime: 'SYS:HH:MM:ss',
-              ignore: 'pid,hostname,service',
-            },
-          },
-        }
-      : {}),
+    formatters: { log: (fields: Record<string, unknown>) => withoutSecretFields(fields) },
+    redact: { paths: REDACTED_HEADER_PATHS, censor: REDACTED },
+    serializers: {
+      err: serializeError,
+      error: serializeError,
+      req: pino.stdSerializers.req,
+      res: pino.stdSerializers.res,
+    },
+    hooks: { streamWrite: scrubSecrets },
+    base: { service: options.service ?? 'auth_service' },
+  };
+  if (options.destination) return pino(settings, options.destination);
+  if (!options.pretty) return pino(settings);
+  return pino({
+    ...settings,
+    transport: {
+      target: 'pino-pretty',
+      options: {
+        colorize: true,
+        singleLine: true,
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: 'pid,hostname,service',
+      },
+    },
   });
 }
