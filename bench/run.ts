@@ -138,6 +138,11 @@ const serviceEnv: Record<string, string> = {
   MIGRATE_ON_START: 'true',
   LOG_LEVEL: 'warn',
   RATE_LIMIT_ENABLED: 'false',
+  // What production requires (docs/deployment.md): the load reaches it as 127.0.0.1, and the
+  // welcome mails of the registrations are printed, not sent.
+  ALLOWED_HOSTS: '127.0.0.1',
+  FRONTEND_URL: 'https://app.example.com',
+  EMAIL_BACKEND: 'console',
 };
 // The configuration the service will see (same environment, same .env), for the floor and the report.
 const config = loadConfig(readEnvironment({ ...process.env, ...serviceEnv }));

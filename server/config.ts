@@ -2,10 +2,12 @@
  * The only module that reads environment variable names.
  *
  * Names follow the original Django service (SECRET_KEY, DB_*, EMAIL_*, ...) so its users can
- * reuse their `.env`. Everything is validated once, at start-up, by one zod schema; a bad value
- * stops the process with a single line naming the variable (see `ConfigError`).
+ * reuse their `.env`. Everything is validated once, at start-up, by one zod schema and the rules
+ * across variables; the process stops with one message naming every bad variable, one a line
+ * (see `ConfigError`), so one restart fixes them all. Production refuses what is unsafe there.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { BlockList, isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
@@ -80,6 +82,7 @@ const rateLimitRule = (fallback: string) =>
 
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  ALLOW_INSECURE_PRODUCTION: booleanFromEnv.default(false),
   SECRET_KEY: z.string().optional(),
   DEBUG: booleanFromEnv.optional(),
   ALLOWED_HOSTS: commaList.default(['*']),
@@ -190,6 +193,11 @@ export interface Config {
   secretKey: string;
   /** True when SECRET_KEY was absent and a random per-process key is used (development only). */
   secretKeyIsEphemeral: boolean;
+  /**
+   * The production rules ALLOW_INSECURE_PRODUCTION=true let through, one sentence each; the
+   * process logs every one as a warning at start. Empty outside production.
+   */
+  insecureProductionWarnings: string[];
   http: {
     host: string;
     port: number;
@@ -322,13 +330,117 @@ function databaseFrom(environment: Environment): DatabaseConfig {
 /** EMAIL_BACKEND=auto: SendGrid when it has a key, SMTP when it has a host, else the console. */
 function emailBackendFrom(environment: Environment): Config['email']['backend'] {
   const wanted = environment.EMAIL_BACKEND;
-  if (wanted === 'sendgrid' && !environment.SENDGRID_API_KEY)
-    throw new ConfigError('Invalid configuration: EMAIL_BACKEND=sendgrid needs SENDGRID_API_KEY');
-  if (wanted === 'smtp' && !environment.EMAIL_HOST)
-    throw new ConfigError('Invalid configuration: EMAIL_BACKEND=smtp needs EMAIL_HOST');
   if (wanted !== 'auto') return wanted;
   if (environment.SENDGRID_API_KEY) return 'sendgrid';
   return environment.EMAIL_HOST ? 'smtp' : 'console';
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('0.0.0.0', 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addAddress('::', 'ipv6');
+
+/** The URL's host is this machine: localhost, 127.0.0.0/8, ::1 (also IPv4-mapped), 0.0.0.0. */
+export function isLoopbackUrl(value: string): boolean {
+  const host = new URL(value).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const family = isIP(host);
+  return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** One configuration problem, named after the variable to change. */
+interface Problem {
+  variable: string;
+  message: string;
+}
+
+/**
+ * The rules across variables. In production, what would be unsafe there is a problem, except
+ * that ALLOW_INSECURE_PRODUCTION=true turns the relaxable ones (a Host check that admits any
+ * host, links that point at this machine) into warnings, for a demo. Never relaxed: a weak or
+ * missing SECRET_KEY, the embedded database, no Redis, and mail to the console unless
+ * EMAIL_BACKEND=console says so (a reset link in the log lets anyone who reads it in).
+ */
+function crossVariableRules(
+  environment: Environment,
+  database: DatabaseConfig,
+  emailBackend: Config['email']['backend'],
+): { problems: Problem[]; warnings: string[] } {
+  const problems: Problem[] = [];
+  const warnings: string[] = [];
+  const refuse = (variable: string, message: string) => problems.push({ variable, message });
+  const relaxable = (variable: string, message: string) =>
+    environment.ALLOW_INSECURE_PRODUCTION ? warnings.push(message) : refuse(variable, message);
+
+  if (environment.NODE_ENV === 'production') {
+    const reason = weakSecretReason(environment.SECRET_KEY);
+    if (reason) refuse('SECRET_KEY', `SECRET_KEY ${reason}`);
+    if (database.kind === 'embedded')
+      refuse(
+        'DATABASE_URL',
+        'DATABASE_URL (or DB_NAME/DB_HOST) is required in production; the embedded database is for development only',
+      );
+    if (!environment.REDIS_URL) refuse('REDIS_URL', 'REDIS_URL is required in production');
+    if (emailBackend === 'console' && environment.EMAIL_BACKEND !== 'console')
+      refuse(
+        'EMAIL_BACKEND',
+        'EMAIL_BACKEND is auto and no mail provider is set (SENDGRID_API_KEY or EMAIL_HOST), so mail would go to the log with live reset and verification links; set a provider, or EMAIL_BACKEND=console to accept that',
+      );
+    if (environment.ALLOWED_HOSTS.includes('*'))
+      relaxable(
+        'ALLOWED_HOSTS',
+        'ALLOWED_HOSTS is * (the default), so any Host header is accepted; list the host names this service answers for (e.g. ALLOWED_HOSTS=auth.example.com)',
+      );
+    if (isLoopbackUrl(environment.FRONTEND_URL))
+      relaxable(
+        'FRONTEND_URL',
+        `FRONTEND_URL (${environment.FRONTEND_URL}) points at this machine, so the links in mails work for nobody else; set the address users open (e.g. https://app.example.com)`,
+      );
+  }
+  if (environment.EMAIL_BACKEND === 'sendgrid' && !environment.SENDGRID_API_KEY)
+    refuse('EMAIL_BACKEND', 'EMAIL_BACKEND=sendgrid needs SENDGRID_API_KEY');
+  if (environment.EMAIL_BACKEND === 'smtp' && !environment.EMAIL_HOST)
+    refuse('EMAIL_BACKEND', 'EMAIL_BACKEND=smtp needs EMAIL_HOST');
+  if (environment.DB_POOL_MIN > environment.DB_POOL_MAX)
+    refuse('DB_POOL_MIN', 'DB_POOL_MIN must not exceed DB_POOL_MAX');
+  if (environment.RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK < environment.RATE_LIMIT_LOGIN_ACCOUNT_WINDOW)
+    refuse(
+      'RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK',
+      'RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK must be at least RATE_LIMIT_LOGIN_ACCOUNT_WINDOW',
+    );
+  return { problems, warnings };
+}
+
+/** One message for every problem: a single line for one, else one line each under a heading. */
+function configurationError(problems: string[]): ConfigError {
+  if (problems.length === 1) return new ConfigError(`Invalid configuration: ${problems[0]}`);
+  const lines = problems.map((problem) => `  - ${problem}`);
+  return new ConfigError(
+    [`Invalid configuration (${problems.length} problems):`, ...lines].join('\n'),
+  );
+}
+
+/**
+ * The environment parsed, and a problem for every variable the schema refuses. The refused ones
+ * fall back to their defaults, so the rules across variables can still run on the others and
+ * one start reports everything; a rule about a refused variable is left out.
+ */
+function parseEnvironment(source: Record<string, string | undefined>) {
+  const parsed = environmentSchema.safeParse(source);
+  if (parsed.success) return { environment: parsed.data, problems: [] as Problem[] };
+  const problems = new Map<string, Problem>();
+  for (const issue of parsed.error.issues) {
+    const variable = String(issue.path[0] ?? 'environment');
+    if (!problems.has(variable))
+      problems.set(variable, { variable, message: describeIssue(issue, source) });
+  }
+  const rest = Object.fromEntries(
+    Object.entries(source).filter(([variable]) => !problems.has(variable)),
+  );
+  const fallback = environmentSchema.safeParse(rest);
+  if (!fallback.success) throw configurationError([...problems.values()].map((p) => p.message));
+  return { environment: fallback.data, problems: [...problems.values()] };
 }
 
 /** Reads `.env` (when present) beneath the process environment, which always wins. */
@@ -344,45 +456,22 @@ export function readEnvironment(
 }
 
 export function loadConfig(source: Record<string, string | undefined> = readEnvironment()): Config {
-  const parsed = environmentSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(
-      `Invalid configuration: ${describeIssue(parsed.error.issues[0]!, source)}`,
-    );
-  }
-  const environment = parsed.data;
-  const production = environment.NODE_ENV === 'production';
-
-  if (production) {
-    const reason = weakSecretReason(environment.SECRET_KEY);
-    if (reason) throw new ConfigError(`Invalid configuration: SECRET_KEY ${reason}`);
-  }
+  const { environment, problems } = parseEnvironment(source);
   const database = databaseFrom(environment);
-  if (production && database.kind === 'embedded') {
-    throw new ConfigError(
-      'Invalid configuration: DATABASE_URL (or DB_NAME/DB_HOST) is required in production; the embedded database is for development only',
-    );
-  }
-  if (production && !environment.REDIS_URL) {
-    throw new ConfigError('Invalid configuration: REDIS_URL is required in production');
-  }
-  if (environment.DB_POOL_MIN > environment.DB_POOL_MAX) {
-    throw new ConfigError('Invalid configuration: DB_POOL_MIN must not exceed DB_POOL_MAX');
-  }
-  if (environment.RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK < environment.RATE_LIMIT_LOGIN_ACCOUNT_WINDOW) {
-    throw new ConfigError(
-      'Invalid configuration: RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK must be at least RATE_LIMIT_LOGIN_ACCOUNT_WINDOW',
-    );
-  }
   const emailBackend = emailBackendFrom(environment);
+  const rules = crossVariableRules(environment, database, emailBackend);
+  const refused = new Set(problems.map((problem) => problem.variable));
+  problems.push(...rules.problems.filter((problem) => !refused.has(problem.variable)));
+  if (problems.length) throw configurationError(problems.map((problem) => problem.message));
 
   const secretKeyIsEphemeral = !environment.SECRET_KEY;
   const debug = environment.DEBUG ?? environment.NODE_ENV === 'development';
   return {
     env: environment.NODE_ENV,
     debug,
-    secretKey: environment.SECRET_KEY ?? randomDevelopmentSecret(),
+    secretKey: environment.SECRET_KEY ?? randomDevelopmentSecret(environment.NODE_ENV),
     secretKeyIsEphemeral,
+    insecureProductionWarnings: rules.warnings,
     http: {
       host: environment.HOST,
       port: environment.PORT,
@@ -483,7 +572,10 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
   };
 }
 
-function randomDevelopmentSecret(): string {
+function randomDevelopmentSecret(env: Environment['NODE_ENV']): string {
+  // Production never signs with a generated key, whatever the rules above let through: tokens
+  // would die with the process and differ between instances.
+  if (env === 'production') throw configurationError(['SECRET_KEY is required in production']);
   // Outside production a missing key is replaced by a random one: tokens then last only as long
   // as the process, which the start banner says.
   return Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');

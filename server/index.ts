@@ -99,6 +99,12 @@ async function main() {
       );
     }
   }
+  // ALLOW_INSECURE_PRODUCTION=true starts a demo with unsafe settings, never quietly.
+  for (const warning of config.insecureProductionWarnings) {
+    logger.warn(
+      `INSECURE PRODUCTION SETTING (allowed by ALLOW_INSECURE_PRODUCTION=true): ${warning}`,
+    );
+  }
   if (config.secretKeyIsEphemeral) {
     logger.warn(
       'SECRET_KEY is not set: using a random key, so tokens stop working when the process restarts',

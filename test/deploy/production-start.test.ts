@@ -260,6 +260,10 @@ function environment(overrides: Record<string, string>): NodeJS.ProcessEnv {
     MIGRATE_ON_START: 'true',
     LOG_LEVEL: 'warn',
     SHUTDOWN_TIMEOUT_SECONDS: '10',
+    // What production refuses to start without (docs/deployment.md, "Production checklist").
+    ALLOWED_HOSTS: HOST,
+    FRONTEND_URL: 'https://app.example.com',
+    EMAIL_BACKEND: 'console',
     ...overrides,
   };
 }

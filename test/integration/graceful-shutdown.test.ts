@@ -267,6 +267,9 @@ describe('the service process', function () {
           SECRET_KEY: 'too-short-k3y',
           DATABASE_URL: environment.databaseUrl,
           REDIS_URL: environment.redisUrl ?? 'redis://127.0.0.1:6379/0',
+          ALLOWED_HOSTS: '127.0.0.1',
+          FRONTEND_URL: 'https://app.example.com',
+          EMAIL_BACKEND: 'console',
           PORT: String(await freePort()),
         }),
       );

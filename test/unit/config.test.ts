@@ -1,14 +1,20 @@
 import { expect } from 'chai';
-import { ConfigError, loadConfig, weakSecretReason } from '../../server/config.js';
+import { ConfigError, isLoopbackUrl, loadConfig, weakSecretReason } from '../../server/config.js';
 
 const STRONG = 'f3J9x!Qm2#Lp7vR0tZ8wK4yB6nD1sH5cA-E_u';
-const production = (extra: Record<string, string> = {}) => ({
+/** A production environment with nothing to refuse; tests take settings out or spoil them. */
+const production = (extra: Record<string, string> = {}): Record<string, string> => ({
   NODE_ENV: 'production',
   SECRET_KEY: STRONG,
   DATABASE_URL: 'postgres://app@db.internal:5432/auth',
   REDIS_URL: 'redis://cache.internal:6379',
+  ALLOWED_HOSTS: 'auth.example.com',
+  FRONTEND_URL: 'https://app.example.com',
+  EMAIL_HOST: 'smtp.example.com',
   ...extra,
 });
+const without = (source: Record<string, string>, ...names: string[]) =>
+  Object.fromEntries(Object.entries(source).filter(([name]) => !names.includes(name)));
 
 function configError(source: Record<string, string>): string {
   try {
@@ -93,14 +99,118 @@ describe('configuration', () => {
   });
 
   it('refuses to start in production without a real PostgreSQL or without Redis', () => {
-    const { DATABASE_URL: _database, ...withoutDatabase } = production();
-    expect(configError(withoutDatabase)).to.match(
+    expect(configError(without(production(), 'DATABASE_URL'))).to.match(
       /DATABASE_URL \(or DB_NAME\/DB_HOST\) is required in production/,
     );
-    const { REDIS_URL: _redis, ...withoutRedis } = production();
-    expect(configError(withoutRedis)).to.equal(
+    expect(configError(without(production(), 'REDIS_URL'))).to.equal(
       'Invalid configuration: REDIS_URL is required in production',
     );
+  });
+
+  it('refuses mail to the console in production unless EMAIL_BACKEND=console says so', () => {
+    const auto = without(production(), 'EMAIL_HOST');
+    expect(configError(auto)).to.match(
+      /^Invalid configuration: EMAIL_BACKEND is auto and no mail provider is set \(SENDGRID_API_KEY or EMAIL_HOST\)/,
+    );
+    expect(configError({ ...auto, EMAIL_BACKEND: 'auto' })).to.match(/EMAIL_BACKEND is auto/);
+    // A demo switch for hosts and links, not for reset links in the log.
+    expect(configError({ ...auto, ALLOW_INSECURE_PRODUCTION: 'true' })).to.match(
+      /EMAIL_BACKEND is auto/,
+    );
+    const explicit = loadConfig({ ...auto, EMAIL_BACKEND: 'console' });
+    expect(explicit.email.backend).to.equal('console');
+    expect(loadConfig(production()).email.backend).to.equal('smtp');
+    expect(loadConfig(without(auto, 'NODE_ENV')).email.backend, 'outside production').to.equal(
+      'console',
+    );
+  });
+
+  it('refuses ALLOWED_HOSTS=* in production, also when it is left at its default', () => {
+    const expected =
+      /^Invalid configuration: ALLOWED_HOSTS is \* \(the default\), so any Host header is accepted/;
+    expect(configError(without(production(), 'ALLOWED_HOSTS'))).to.match(expected);
+    expect(configError(production({ ALLOWED_HOSTS: '*' }))).to.match(expected);
+    expect(configError(production({ ALLOWED_HOSTS: 'auth.example.com, *' }))).to.match(expected);
+    expect(loadConfig(production()).http.allowedHosts).to.deep.equal(['auth.example.com']);
+  });
+
+  it('refuses a FRONTEND_URL on this machine in production', () => {
+    for (const url of [
+      'http://localhost:3000',
+      'http://LOCALHOST',
+      'http://app.localhost:3000',
+      'http://127.0.0.1:3000',
+      'http://127.9.8.7',
+      'http://127.1',
+      'http://[::1]:3000',
+      'http://[::ffff:127.0.0.1]',
+      'http://0.0.0.0:3000',
+    ]) {
+      expect(configError(production({ FRONTEND_URL: url })), url).to.match(
+        /^Invalid configuration: FRONTEND_URL \(.+\) points at this machine/,
+      );
+    }
+    for (const url of ['https://app.example.com', 'http://10.0.0.7:3000', 'http://128.0.0.1'])
+      expect(isLoopbackUrl(url), url).to.equal(false);
+  });
+
+  it('starts with ALLOW_INSECURE_PRODUCTION=true despite * and a loopback link, with one warning each', () => {
+    const config = loadConfig(
+      production({
+        ALLOWED_HOSTS: '*',
+        FRONTEND_URL: 'http://localhost:3000',
+        ALLOW_INSECURE_PRODUCTION: 'true',
+      }),
+    );
+    expect(config.insecureProductionWarnings).to.have.length(2);
+    expect(config.insecureProductionWarnings[0]).to.match(/^ALLOWED_HOSTS is \*/);
+    expect(config.insecureProductionWarnings[1]).to.match(
+      /^FRONTEND_URL .* points at this machine/,
+    );
+    expect(loadConfig(production()).insecureProductionWarnings).to.deep.equal([]);
+    expect(
+      loadConfig(production({ ALLOW_INSECURE_PRODUCTION: 'true' })).insecureProductionWarnings,
+      'nothing relaxed, nothing to warn of',
+    ).to.deep.equal([]);
+  });
+
+  it('never signs with a generated key in production, whatever is allowed', () => {
+    for (const extra of [{}, { ALLOW_INSECURE_PRODUCTION: 'true' }] as Record<string, string>[]) {
+      expect(configError({ ...without(production(), 'SECRET_KEY'), ...extra })).to.equal(
+        'Invalid configuration: SECRET_KEY is required in production',
+      );
+    }
+    expect(loadConfig(production()).secretKey).to.equal(STRONG);
+    expect(loadConfig(production()).secretKeyIsEphemeral).to.equal(false);
+  });
+
+  it('names every problem in one message, one a line, schema and production rules alike', () => {
+    const message = configError({
+      NODE_ENV: 'production',
+      SECRET_KEY: 'short',
+      PORT: 'eighty',
+      FRONTEND_URL: 'not a url',
+      DB_POOL_MIN: '20',
+      DB_POOL_MAX: '5',
+    });
+    const lines = message.split('\n');
+    expect(lines[0]).to.equal('Invalid configuration (8 problems):');
+    const named = lines.slice(1).map((line) => /^ {2}- ([A-Z_]+)/.exec(line)?.[1]);
+    expect(named).to.have.members([
+      'PORT',
+      'FRONTEND_URL',
+      'SECRET_KEY',
+      'DATABASE_URL',
+      'REDIS_URL',
+      'EMAIL_BACKEND',
+      'ALLOWED_HOSTS',
+      'DB_POOL_MIN',
+    ]);
+    expect(message).to.include('PORT: expected a whole number (got "eighty")');
+    expect(message).to.include('FRONTEND_URL: expected a http(s):// URL');
+    // FRONTEND_URL fell back to its localhost default, but its own error is the one reported.
+    expect(message).not.to.include('points at this machine');
+    expect(message).not.to.include('short"');
   });
 
   it('queues a few seconds of password hashing by default, then answers 503', () => {
