@@ -11,6 +11,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { DCLinter } from 'dclint';
 import { parse } from 'yaml';
 import { probesOnly, READINESS_PATH } from './probes.js';
+import { composeDefault, productionSettingProblems } from './production-settings.js';
 import { type CheckResult, FileReport, isRecord, recordAt } from './report.js';
 
 const FILE = 'docker-compose.yml';
@@ -85,6 +86,13 @@ export function checkCompose(root: string): CheckResult {
   for (const key of ['SECRET_KEY', 'DATABASE_URL', 'REDIS_URL', 'MIGRATE_ON_START']) {
     report.check(key in environment, `web environment must set ${key}`);
   }
+  // As the stack starts with no .env: each variable at its default ("" is unset, as in the service).
+  const started = new Map<string, string | null>();
+  for (const [key, value] of Object.entries(environment)) {
+    const resolved = composeDefault(String(value ?? ''));
+    if (resolved !== '') started.set(key, resolved);
+  }
+  for (const problem of productionSettingProblems(started)) report.add(`web: ${problem}`);
   const envFiles = Array.isArray(web.env_file) ? web.env_file : [];
   report.check(
     envFiles.some((entry) => isRecord(entry) && entry.path === '.env' && entry.required === false),

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { checkKustomization, checkRelations, type KubeObject } from './kubernetes-relations.js';
+import { productionSettingProblems } from './production-settings.js';
 import { type CheckResult, FileReport, isRecord, recordAt } from './report.js';
 
 const DIRECTORY = 'deploy/kubernetes';
@@ -48,10 +49,30 @@ export async function checkKubernetes(root: string): Promise<CheckResult> {
   }
 
   checkRelations(objects, reports.get(KUSTOMIZATION));
+  checkProductionSettings(objects);
   return {
     files: files.map((file) => `${DIRECTORY}/${file}`),
     problems: [...reports.values()].flatMap((report) => report.problems),
   };
+}
+
+/**
+ * The pods' environment, from the ConfigMaps (values known) and the Secrets (entered by the
+ * operator), against what production refuses to start without; reported on the ConfigMap.
+ */
+function checkProductionSettings(objects: KubeObject[]) {
+  const configMaps = objects.filter((object) => object.kind === 'ConfigMap');
+  if (!configMaps.length) return;
+  const environment = new Map<string, string | null>();
+  for (const secret of objects.filter((object) => object.kind === 'Secret')) {
+    for (const field of ['data', 'stringData'])
+      for (const key of Object.keys(recordAt(secret.body, field))) environment.set(key, null);
+  }
+  for (const configMap of configMaps) {
+    for (const [key, value] of Object.entries(recordAt(configMap.body, 'data')))
+      environment.set(key, String(value));
+  }
+  for (const problem of productionSettingProblems(environment)) configMaps[0]!.report.add(problem);
 }
 
 async function validateAgainstSchema(body: Record<string, unknown>, report: FileReport) {

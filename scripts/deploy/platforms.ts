@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { isProbePath, PRODUCTION_SHUTDOWN, READINESS_PATH } from './probes.js';
+import { productionSettingProblems } from './production-settings.js';
 import { type CheckResult, FileReport } from './report.js';
 
 const MIGRATE_COMMAND = 'node dist/db/migrate.js up';
@@ -184,6 +185,9 @@ export function checkRender(root: string): CheckResult {
     report.check(literal('NODE_ENV') === 'production', 'NODE_ENV must be production');
     for (const key of ['DATABASE_URL', 'REDIS_URL'])
       report.check(byKey.has(key), `${key} must be set`);
+    // A literal value is known here; any other source is entered or wired at deploy time.
+    const deployed = new Map([...byKey.keys()].map((key) => [key, literal(key) ?? null]));
+    for (const problem of productionSettingProblems(deployed)) report.add(problem);
     const migratesAtStart = literal('MIGRATE_ON_START') === 'true';
     report.check(
       web.preDeployCommand === MIGRATE_COMMAND || migratesAtStart,
