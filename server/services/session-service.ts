@@ -203,19 +203,20 @@ export class SessionManager implements SessionService {
     if (!existing || existing.revokedAt || existing.expiresAt <= now || !existing.consumedAt)
       throw tokenInvalid();
 
+    // The grace window (two tabs refreshing at once) covers the immediate parent of the family's
+    // live token alone. A grandparent, or a parent whose child has itself been used, is what a
+    // thief replaying an old token looks like: reuse, however recent.
     const sinceConsumed = (now.getTime() - existing.consumedAt.getTime()) / 1000;
-    if (sinceConsumed > this.deps.settings.refreshReuseGraceSeconds) {
+    const child = await sessions.findChildToken(existing.id, transaction);
+    const childIsLive = !!child && !child.consumedAt && !child.revokedAt;
+    if (!childIsLive || sinceConsumed > this.deps.settings.refreshReuseGraceSeconds) {
       return { kind: 'reuse', sessionId: existing.sessionId };
     }
-    // Inside the grace window (two tabs refreshing at once): hand out the same child again.
     await this.requireUsableSession(existing.sessionId, claims.user_id, now, transaction);
-    const child = await sessions.findChildToken(existing.id, transaction);
-    if (!child || child.revokedAt || child.consumedAt) throw tokenInvalid();
-    const jti = this.issuer.childJti(claims.jti);
     return {
       kind: 'rotated',
       tokens: this.issuer.pair(claims.user_id, existing.sessionId, {
-        jti,
+        jti: this.issuer.childJti(claims.jti),
         issuedAt: child.issuedAt,
         expiresAt: child.expiresAt,
       }),

@@ -106,6 +106,30 @@ describe('refresh/', () => {
     expect(entries[0]!.metadata).to.deep.equal({ session_id: sid });
   });
 
+  it('treats a grandparent presented inside the grace window as reuse and ends the family', async () => {
+    const child = await refresh(user.refresh);
+    clock.advanceSeconds(1);
+    const grandchild = await refresh(child.body.refresh);
+    expect(grandchild.status).to.equal(200);
+    clock.advanceSeconds(1);
+
+    // Well inside the grace window, but the live token is the grandchild: only its parent may ask.
+    expect(grace()).to.be.above(2);
+    const replay = await refresh(user.refresh);
+    expect(replay.status).to.equal(401);
+    expect(replay.body.code).to.equal('TOKEN_INVALID');
+    expect((await refresh(grandchild.body.refresh)).status).to.equal(401);
+    expect((await profile(grandchild.body.access)).status).to.equal(401);
+    const sid = decodeClaims(user.refresh).sid as string;
+    const session = await models(testApp).Session.findByPk(sid, { raw: true });
+    expect(session!.revokedReason).to.equal('refresh_reuse');
+    const entries = await models(testApp).ActivityLog.findAll({
+      where: { userId: user.id, action: 'refresh_reuse_detected' },
+      raw: true,
+    });
+    expect(entries.map((entry) => entry.metadata)).to.deep.equal([{ session_id: sid }]);
+  });
+
   it('ends only the family that was replayed, not the user’s other sessions', async () => {
     const other = await testApp
       .http()
@@ -160,6 +184,21 @@ describe('refresh/', () => {
       expect((await appErrorOf(caller.auth.refresh({ refresh: rotated.refresh }))).code).to.equal(
         'TOKEN_INVALID',
       );
+      expect(
+        await models(testApp).ActivityLog.count({ where: { action: 'refresh_reuse_detected' } }),
+      ).to.equal(1);
+    });
+
+    it('ends the family when a grandparent is replayed inside the grace window', async () => {
+      const caller = testApp.caller();
+      const child = await caller.auth.refresh({ refresh: user.refresh });
+      const grandchild = await caller.auth.refresh({ refresh: child.refresh });
+      expect((await appErrorOf(caller.auth.refresh({ refresh: user.refresh }))).code).to.equal(
+        'TOKEN_INVALID',
+      );
+      expect(
+        (await appErrorOf(caller.auth.refresh({ refresh: grandchild.refresh }))).code,
+      ).to.equal('TOKEN_INVALID');
       expect(
         await models(testApp).ActivityLog.count({ where: { action: 'refresh_reuse_detected' } }),
       ).to.equal(1);
