@@ -118,6 +118,8 @@ const environmentSchema = z.object({
   JWT_ISSUER: z.string().min(1).default('auth-service'),
   JWT_AUDIENCE: z.string().min(1).default('auth-service'),
   REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
+  SESSION_MAX_AGE_DAYS: integer(1, 3650).default(30),
+  SESSION_IDLE_DAYS: integer(1, 3650).optional(),
 
   PASSWORD_MIN_LENGTH: integer(8, 128).default(8),
   PASSWORD_RESET_TIMEOUT: integer(60, 7 * 24 * 3600).default(3600),
@@ -221,6 +223,13 @@ export interface Config {
     issuer: string;
     audience: string;
     refreshReuseGraceSeconds: number;
+  };
+  /** How long one login lasts (see server/services/session-lifetime.ts). */
+  sessions: {
+    /** From the login, however often the session refreshes. */
+    maxAgeSeconds: number;
+    /** Without a refresh; never more than maxAgeSeconds. */
+    idleSeconds: number;
   };
   passwords: {
     minLength: number;
@@ -409,6 +418,14 @@ function crossVariableRules(
       'RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK',
       'RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK must be at least RATE_LIMIT_LOGIN_ACCOUNT_WINDOW',
     );
+  if (
+    environment.SESSION_IDLE_DAYS !== undefined &&
+    environment.SESSION_IDLE_DAYS > environment.SESSION_MAX_AGE_DAYS
+  )
+    refuse(
+      'SESSION_IDLE_DAYS',
+      `SESSION_IDLE_DAYS (${environment.SESSION_IDLE_DAYS}) must not exceed SESSION_MAX_AGE_DAYS (${environment.SESSION_MAX_AGE_DAYS})`,
+    );
   return { problems, warnings };
 }
 
@@ -458,6 +475,11 @@ export function readEnvironment(
 export function loadConfig(source: Record<string, string | undefined> = readEnvironment()): Config {
   const { environment, problems } = parseEnvironment(source);
   const database = databaseFrom(environment);
+  // Unset, a session may go as long without a refresh as its refresh token lives; a refresh
+  // lifetime beyond the maximum age could never be reached, so the default stops there.
+  const sessionIdleDays =
+    environment.SESSION_IDLE_DAYS ??
+    Math.min(environment.JWT_REFRESH_TOKEN_LIFETIME, environment.SESSION_MAX_AGE_DAYS);
   const emailBackend = emailBackendFrom(environment);
   const rules = crossVariableRules(environment, database, emailBackend);
   const refused = new Set(problems.map((problem) => problem.variable));
@@ -503,6 +525,10 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
       issuer: environment.JWT_ISSUER,
       audience: environment.JWT_AUDIENCE,
       refreshReuseGraceSeconds: environment.REFRESH_REUSE_GRACE_SECONDS,
+    },
+    sessions: {
+      maxAgeSeconds: environment.SESSION_MAX_AGE_DAYS * 24 * 3600,
+      idleSeconds: sessionIdleDays * 24 * 3600,
     },
     passwords: {
       minLength: environment.PASSWORD_MIN_LENGTH,

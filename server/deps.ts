@@ -144,6 +144,8 @@ export async function buildDependencies(
       accessTokenLifetimeSeconds: config.jwt.accessTokenLifetimeSeconds,
       refreshTokenLifetimeSeconds: config.jwt.refreshTokenLifetimeSeconds,
       refreshReuseGraceSeconds: config.jwt.refreshReuseGraceSeconds,
+      sessionMaxAgeSeconds: config.sessions.maxAgeSeconds,
+      sessionIdleSeconds: config.sessions.idleSeconds,
       passwordMinLength: config.passwords.minLength,
       passwordResetTimeoutSeconds: config.passwords.resetTimeoutSeconds,
       frontendUrl: config.frontendUrl,

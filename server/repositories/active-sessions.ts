@@ -5,9 +5,15 @@ import type { SessionRecord } from './types.js';
 /** The sessions a person still has: not revoked, not expired. Newest first. */
 export function createActiveSessionRepository({ Session }: Models) {
   return {
-    async listForUser(userId: string, now: Date): Promise<SessionRecord[]> {
+    /** `loginCutoff`: sessions logged in at or before it have passed their maximum age. */
+    async listForUser(userId: string, now: Date, loginCutoff: Date): Promise<SessionRecord[]> {
       return Session.findAll({
-        where: { userId, revokedAt: null, expiresAt: { [Op.gt]: now } },
+        where: {
+          userId,
+          revokedAt: null,
+          expiresAt: { [Op.gt]: now },
+          createdAt: { [Op.gt]: loginCutoff },
+        },
         order: [
           ['createdAt', 'DESC'],
           ['id', 'DESC'],

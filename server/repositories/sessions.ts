@@ -6,6 +6,9 @@ import type { Origin, RefreshTokenRecord, SessionRecord } from './types.js';
 export interface SessionState {
   userId: string;
   revoked: boolean;
+  /** The login: a session's absolute end counts from here. */
+  createdAt: Date;
+  /** The end as of the last refresh. */
   expiresAt: Date;
   userActive: boolean;
 }
@@ -39,10 +42,11 @@ export function createSessionRepository(sequelize: Sequelize, { Session, Refresh
       const rows = await sequelize.query<{
         user_id: string;
         revoked_at: Date | null;
+        created_at: Date;
         expires_at: Date;
         is_active: boolean;
       }>(
-        `SELECT s.user_id, s.revoked_at, s.expires_at, u.is_active
+        `SELECT s.user_id, s.revoked_at, s.created_at, s.expires_at, u.is_active
            FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.id = $1`,
         { bind: [sessionId], type: QueryTypes.SELECT, transaction },
@@ -52,6 +56,7 @@ export function createSessionRepository(sequelize: Sequelize, { Session, Refresh
       return {
         userId: row.user_id,
         revoked: row.revoked_at !== null,
+        createdAt: row.created_at,
         expiresAt: row.expires_at,
         userActive: row.is_active,
       };

@@ -18,10 +18,7 @@ export class AccountSessions implements AccountSessionService {
   ) {}
 
   async list(viewer: Viewer): Promise<SessionList> {
-    const active = await this.deps.repositories.activeSessions.listForUser(
-      viewer.userId,
-      this.deps.clock.now(),
-    );
+    const active = await this.sessions.listActive(viewer.userId);
     return { results: active.map((session) => toSessionView(session, viewer.sessionId)) };
   }
 

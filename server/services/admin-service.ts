@@ -187,10 +187,7 @@ export class Administration implements AdminService {
   }
 
   private async detail(user: UserRecord, viewer: Viewer): Promise<AdminUserDetailView> {
-    const sessions = await this.deps.repositories.activeSessions.listForUser(
-      user.id,
-      this.deps.clock.now(),
-    );
+    const sessions = await this.sessions.listActive(user.id);
     return {
       ...toAdminUserView(user),
       sessions: sessions.map((session) => toSessionView(session, viewer.sessionId)),

@@ -13,6 +13,10 @@ export interface ServiceSettings {
   accessTokenLifetimeSeconds: number;
   refreshTokenLifetimeSeconds: number;
   refreshReuseGraceSeconds: number;
+  /** SESSION_MAX_AGE_DAYS, in seconds: a session ends this long after its login. */
+  sessionMaxAgeSeconds: number;
+  /** SESSION_IDLE_DAYS, in seconds: a session ends this long after its last refresh. */
+  sessionIdleSeconds: number;
   passwordMinLength: number;
   passwordResetTimeoutSeconds: number;
   frontendUrl: string;

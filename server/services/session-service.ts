@@ -1,15 +1,17 @@
 /**
  * Sessions and their refresh-token families: starting one at login, checking access tokens on
  * the hot path, rotating refresh tokens (with reuse detection and a grace window for two
- * concurrent refreshes), and revoking.
+ * concurrent refreshes), and revoking. How long a session lasts: session-lifetime.ts.
  */
 import { AppError } from '../errors.js';
 import { InvalidTokenError, type TokenClaims } from '../lib/jwt.js';
 import { sha256Hex } from '../lib/tokens.js';
-import type { DbTransaction, UserRecord } from '../repositories/index.js';
+import type { DbTransaction, SessionRecord, UserRecord } from '../repositories/index.js';
+import type { SessionState } from '../repositories/sessions.js';
 import type { TokenPair } from '../schemas/auth.js';
 import type { RequestOrigin, SessionService, StaffMember, Viewer } from './contracts.js';
 import type { ServiceDependencies } from './dependencies.js';
+import { SessionLifetime } from './session-lifetime.js';
 import { SessionStateCache } from './session-state-cache.js';
 import { TokenIssuer } from './token-issuer.js';
 
@@ -23,6 +25,7 @@ type RotationOutcome =
 
 export class SessionManager implements SessionService {
   readonly issuer: TokenIssuer;
+  private readonly lifetime: SessionLifetime;
   private readonly state: SessionStateCache;
 
   constructor(private readonly deps: ServiceDependencies) {
@@ -34,9 +37,11 @@ export class SessionManager implements SessionService {
       settings.accessTokenLifetimeSeconds,
       settings.refreshTokenLifetimeSeconds,
     );
+    this.lifetime = new SessionLifetime(settings.sessionMaxAgeSeconds, settings.sessionIdleSeconds);
     this.state = new SessionStateCache(
       deps.cache,
       deps.repositories.sessions,
+      this.lifetime,
       deps.logger,
       settings.accessTokenLifetimeSeconds,
     );
@@ -63,9 +68,10 @@ export class SessionManager implements SessionService {
     origin: RequestOrigin,
     transaction: DbTransaction,
   ): Promise<{ sessionId: string; tokens: TokenPair }> {
-    const refresh = this.issuer.planRefresh();
+    const now = this.deps.clock.now();
+    const refresh = this.issuer.planRefresh(null, this.lifetime.endAfterRefresh(now, now));
     const session = await this.deps.repositories.sessions.create(
-      { userId: user.id, expiresAt: refresh.expiresAt, now: this.deps.clock.now(), ...origin },
+      { userId: user.id, expiresAt: refresh.expiresAt, now, ...origin },
       transaction,
     );
     await this.deps.repositories.sessions.addRefreshToken(
@@ -84,12 +90,14 @@ export class SessionManager implements SessionService {
   /** Replaces every refresh token of a session with one new pair (after a password change). */
   async reissue(viewer: Viewer, transaction: DbTransaction): Promise<TokenPair> {
     const { sessions } = this.deps.repositories;
-    const refresh = this.issuer.planRefresh();
-    await sessions.revokeRefreshTokensOfSession(
-      viewer.sessionId,
-      this.deps.clock.now(),
-      transaction,
+    const now = this.deps.clock.now();
+    const session = await sessions.findById(viewer.sessionId, transaction);
+    if (!session) throw tokenInvalid();
+    const refresh = this.issuer.planRefresh(
+      null,
+      this.lifetime.endAfterRefresh(session.createdAt, now),
     );
+    await sessions.revokeRefreshTokensOfSession(viewer.sessionId, now, transaction);
     await sessions.addRefreshToken(
       {
         sessionId: viewer.sessionId,
@@ -102,7 +110,7 @@ export class SessionManager implements SessionService {
     );
     await sessions.touch(
       viewer.sessionId,
-      { lastUsedAt: this.deps.clock.now(), expiresAt: refresh.expiresAt },
+      { lastUsedAt: now, expiresAt: refresh.expiresAt },
       transaction,
     );
     return this.issuer.pair(viewer.userId, viewer.sessionId, refresh);
@@ -155,6 +163,16 @@ export class SessionManager implements SessionService {
     return revokedIds;
   }
 
+  /** A user's sessions that have not ended, newest first. */
+  listActive(userId: string): Promise<SessionRecord[]> {
+    const now = this.deps.clock.now();
+    return this.deps.repositories.activeSessions.listForUser(
+      userId,
+      now,
+      this.lifetime.loginCutoff(now),
+    );
+  }
+
   /** For callers that revoke inside a larger transaction: update the cache after it commits. */
   markRevoked(sessionIds: string[]): Promise<void> {
     return this.state.markRevoked(sessionIds);
@@ -176,8 +194,16 @@ export class SessionManager implements SessionService {
 
     const consumed = await sessions.consumeRefreshToken(tokenHash, now, transaction);
     if (consumed) {
-      await this.requireUsableSession(consumed.sessionId, claims.user_id, now, transaction);
-      const child = this.issuer.planRefresh(claims.jti);
+      const session = await this.requireUsableSession(
+        consumed.sessionId,
+        claims.user_id,
+        now,
+        transaction,
+      );
+      const child = this.issuer.planRefresh(
+        claims.jti,
+        this.lifetime.endAfterRefresh(session.createdAt, now),
+      );
       await sessions.addRefreshToken(
         {
           sessionId: consumed.sessionId,
@@ -223,21 +249,23 @@ export class SessionManager implements SessionService {
     };
   }
 
+  /** The session's state, when it may still issue tokens: else TOKEN_INVALID. */
   private async requireUsableSession(
     sessionId: string,
     userId: string,
     now: Date,
     transaction: DbTransaction,
-  ) {
+  ): Promise<SessionState> {
     const state = await this.deps.repositories.sessions.findState(sessionId, transaction);
     if (
       !state ||
       state.revoked ||
       !state.userActive ||
-      state.expiresAt <= now ||
+      this.lifetime.hasEnded(state, now) ||
       state.userId !== userId
     ) {
       throw tokenInvalid();
     }
+    return state;
   }
 }

@@ -2,18 +2,35 @@
  * Session state for the authenticated hot path, cached in the shared store so checking a token
  * costs one Redis round trip. PostgreSQL stays the source of truth: a miss (after a Redis restart
  * or flush) rebuilds the entry from it, so revocation survives both restarts.
+ *
+ * An active entry holds the user id and the time of the login, so every hit checks the
+ * session's absolute end by this instance's setting and clock (a lowered SESSION_MAX_AGE_DAYS
+ * applies at once, even to cached sessions). It holds no idle end: a refresh moves that without
+ * touching this entry, and no access token outlives the idle end it was issued under
+ * (token-issuer.ts).
  */
 import { CacheUnavailableError, type KeyValueStore } from '../lib/cache.js';
 import type { Logger } from '../lib/logger.js';
 import type { SessionRepository } from '../repositories/sessions.js';
+import type { SessionLifetime } from './session-lifetime.js';
 
 const REVOKED = '!';
 const key = (sessionId: string) => `session:${sessionId}`;
+
+const activeEntry = (userId: string, createdAt: Date) => `${userId} ${createdAt.getTime()}`;
+
+function parseActiveEntry(value: string): { userId: string; createdAt: Date } | null {
+  const [userId, login, ...rest] = value.split(' ');
+  const createdAtMs = Number(login);
+  if (!userId || rest.length || !Number.isSafeInteger(createdAtMs)) return null;
+  return { userId, createdAt: new Date(createdAtMs) };
+}
 
 export class SessionStateCache {
   constructor(
     private readonly cache: KeyValueStore,
     private readonly sessions: SessionRepository,
+    private readonly lifetime: SessionLifetime,
     private readonly logger: Logger,
     /** Active entries live no longer than an access token, which bounds any stale entry. */
     private readonly ttlSeconds: number,
@@ -30,8 +47,11 @@ export class SessionStateCache {
       return this.fromDatabase(sessionId, now, false);
     }
     if (cached === REVOKED) return null;
-    if (cached !== null) return cached;
-    return this.fromDatabase(sessionId, now, true);
+    if (cached === null) return this.fromDatabase(sessionId, now, true);
+    const entry = parseActiveEntry(cached);
+    // An entry this code did not write (an older release's) is not trusted: PostgreSQL answers.
+    if (!entry) return this.fromDatabase(sessionId, now, false);
+    return this.lifetime.absoluteEnd(entry.createdAt) > now ? entry.userId : null;
   }
 
   async markRevoked(sessionIds: string[]): Promise<void> {
@@ -51,9 +71,10 @@ export class SessionStateCache {
 
   private async fromDatabase(sessionId: string, now: Date, fill: boolean): Promise<string | null> {
     const state = await this.sessions.findState(sessionId);
-    const usable = !!state && !state.revoked && state.userActive && state.expiresAt > now;
+    const usable =
+      !!state && !state.revoked && state.userActive && !this.lifetime.hasEnded(state, now);
     if (fill && state) {
-      const value = usable ? state.userId : REVOKED;
+      const value = usable ? activeEntry(state.userId, state.createdAt) : REVOKED;
       // setIfAbsent: a revocation written meanwhile must win over this (possibly older) read.
       await this.cache.setIfAbsent(key(sessionId), value, this.ttlSeconds).catch(() => undefined);
     }

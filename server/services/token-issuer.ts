@@ -2,6 +2,10 @@
  * Signs the access/refresh pair of a session. Refresh identifiers are stored only as SHA-256;
  * a child's identifier is derived from its parent's with an HMAC, so within the reuse grace
  * window the very same child token can be handed out again without ever storing it.
+ *
+ * No token outlives its session: the refresh token expires at the session's end if that comes
+ * before its own lifetime, and the access token no later than its refresh token, so a resource
+ * server that only reads `exp` never accepts a token past the end of its session.
  */
 import { epochSeconds, type Clock } from '../lib/clock.js';
 import type { JwtCodec } from '../lib/jwt.js';
@@ -24,12 +28,24 @@ export class TokenIssuer {
     private readonly refreshLifetimeSeconds: number,
   ) {}
 
-  /** A new refresh identifier: random for a new family, derived for a rotation. */
-  planRefresh(parentJti?: string): RefreshTokenPlan {
+  /**
+   * A new refresh identifier: random for a new family (`parentJti` null), derived for a
+   * rotation. It expires after the refresh lifetime or at `sessionEnd`, whichever is first, in
+   * whole seconds as the JWT's `exp` counts them.
+   */
+  planRefresh(parentJti: string | null, sessionEnd: Date): RefreshTokenPlan {
     const jti = parentJti ? hmacToken(this.secretKey, 'refresh-child', parentJti) : randomToken(24);
-    const issuedAt = new Date(epochSeconds(this.clock) * 1000);
-    const expiresAt = new Date(issuedAt.getTime() + this.refreshLifetimeSeconds * 1000);
-    return { jti, tokenHash: sha256Hex(jti), issuedAt, expiresAt };
+    const issuedAt = epochSeconds(this.clock);
+    const expiresAt = Math.min(
+      issuedAt + this.refreshLifetimeSeconds,
+      Math.floor(sessionEnd.getTime() / 1000),
+    );
+    return {
+      jti,
+      tokenHash: sha256Hex(jti),
+      issuedAt: new Date(issuedAt * 1000),
+      expiresAt: new Date(expiresAt * 1000),
+    };
   }
 
   /** The refresh identifier a rotation of `parentJti` produces (for the grace window). */
@@ -43,12 +59,12 @@ export class TokenIssuer {
     refresh: { jti: string; issuedAt: Date; expiresAt: Date },
   ): TokenPair {
     return {
-      access: this.access(userId, sessionId),
+      access: this.access(userId, sessionId, refresh.expiresAt),
       refresh: this.refresh(userId, sessionId, refresh),
     };
   }
 
-  private access(userId: string, sessionId: string): string {
+  private access(userId: string, sessionId: string, refreshExpiresAt: Date): string {
     const iat = epochSeconds(this.clock);
     return this.jwt.sign({
       token_type: 'access',
@@ -56,7 +72,10 @@ export class TokenIssuer {
       user_id: userId,
       sid: sessionId,
       iat,
-      exp: iat + this.accessLifetimeSeconds,
+      exp: Math.min(
+        iat + this.accessLifetimeSeconds,
+        Math.floor(refreshExpiresAt.getTime() / 1000),
+      ),
     });
   }
 

@@ -229,6 +229,29 @@ describe('configuration', () => {
     expect(configError({ SHUTDOWN_DELAY_SECONDS: '-1' })).to.match(/SHUTDOWN_DELAY_SECONDS/);
   });
 
+  it('bounds sessions: 30 days from the login, idle for the refresh lifetime unless set', () => {
+    const day = 24 * 3600;
+    expect(loadConfig({}).sessions).to.deep.equal({
+      maxAgeSeconds: 30 * day,
+      idleSeconds: 7 * day,
+    });
+    expect(
+      loadConfig({ SESSION_MAX_AGE_DAYS: '14', SESSION_IDLE_DAYS: '2' }).sessions,
+    ).to.deep.equal({ maxAgeSeconds: 14 * day, idleSeconds: 2 * day });
+    expect(loadConfig({ JWT_REFRESH_TOKEN_LIFETIME: '3' }).sessions.idleSeconds).to.equal(3 * day);
+    // A refresh lifetime past the maximum age could never be idled through: the default stops.
+    expect(
+      loadConfig({ JWT_REFRESH_TOKEN_LIFETIME: '60', SESSION_MAX_AGE_DAYS: '30' }).sessions
+        .idleSeconds,
+    ).to.equal(30 * day);
+    expect(configError({ SESSION_MAX_AGE_DAYS: '7', SESSION_IDLE_DAYS: '8' })).to.equal(
+      'Invalid configuration: SESSION_IDLE_DAYS (8) must not exceed SESSION_MAX_AGE_DAYS (7)',
+    );
+    expect(configError({ SESSION_MAX_AGE_DAYS: '0' })).to.match(
+      /^Invalid configuration: SESSION_MAX_AGE_DAYS: must be at least 1/,
+    );
+  });
+
   it('judges secrets by length, placeholders and variety', () => {
     expect(weakSecretReason(STRONG)).to.equal(null);
     expect(weakSecretReason(undefined)).to.match(/required/);
