@@ -93,6 +93,21 @@ export function createUserRepository({ User }: Models) {
       }
     },
 
+    /**
+     * Stores a new password hash; with `replacing`, only while that is still the stored hash (a
+     * password set meanwhile wins). False when nothing was written.
+     */
+    async setPasswordHash(
+      id: string,
+      passwordHash: string,
+      replacing: string | undefined,
+      transaction: DbTransaction,
+    ): Promise<boolean> {
+      const where = replacing === undefined ? { id } : { id, passwordHash: replacing };
+      const [count] = await User.update({ passwordHash }, { where, transaction });
+      return count === 1;
+    },
+
     async update(
       id: string,
       changes: UserChanges,

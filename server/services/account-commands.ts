@@ -9,18 +9,20 @@ import type { UserView } from '../schemas/user.js';
 import type { AccountCommandService, NewSuperuser } from './contracts.js';
 import type { ServiceDependencies } from './dependencies.js';
 import { passwordProblems } from './password-policy.js';
+import type { PasswordSetter } from './password-setter.js';
 import type { SessionManager } from './session-service.js';
 import { assertNotLastSuperuser, lockSuperusers } from './superuser-guard.js';
 import { toUserView } from './user-view.js';
 
 const EMAIL_TAKEN = 'A user with this email already exists.';
 const NO_SUCH_USER = (email: string) => `No user with the email address ${email}.`;
-const FROM_CLI = { ip: null, userAgent: null, metadata: { via: 'cli' } };
+const FROM_CLI = { ip: null, userAgent: null };
 
 export class AccountCommands implements AccountCommandService {
   constructor(
     private readonly deps: ServiceDependencies,
     private readonly sessions: SessionManager,
+    private readonly passwords: PasswordSetter,
   ) {}
 
   async isEmailTaken(email: string): Promise<boolean> {
@@ -70,9 +72,12 @@ export class AccountCommands implements AccountCommandService {
     }
   }
 
-  /** Sets the password and, as a reset does, ends every session of the account. */
+  /**
+   * Sets the password as a reset does (password-setter.ts): every session of the account ends,
+   * outstanding reset links die, a failed-login lock is lifted and the person is told by email.
+   */
   async changePassword(email: string, password: string): Promise<{ sessionsRevoked: number }> {
-    const { repositories, hasher, clock } = this.deps;
+    const { repositories, hasher } = this.deps;
     const user = await repositories.users.findByEmail(email);
     if (!user) throw new AppError('NOT_FOUND', { detail: NO_SUCH_USER(email) });
     const problems = this.passwordProblems(password, {
@@ -81,24 +86,11 @@ export class AccountCommands implements AccountCommandService {
     });
     if (problems.length) throw fieldError('password', ...problems);
     const passwordHash = await hasher.hash(password);
-    const revoked = await this.sessions.revoke(
-      { userId: user.id },
-      'password_change',
-      async (transaction, ids) => {
-        await repositories.users.update(user.id, { passwordHash }, transaction);
-        await repositories.activity.record(
-          {
-            userId: user.id,
-            action: 'password_change',
-            ...FROM_CLI,
-            metadata: { via: 'cli', sessions_revoked: ids.length },
-            at: clock.now(),
-          },
-          transaction,
-        );
-      },
-    );
-    return { sessionsRevoked: revoked.length };
+    return this.passwords.set(user, passwordHash, {
+      action: 'password_change',
+      origin: FROM_CLI,
+      metadata: { via: 'cli' },
+    });
   }
 
   /** `force` skips the last-superuser rule (an operator locking out a compromised account). */

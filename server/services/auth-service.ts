@@ -1,6 +1,6 @@
 /**
  * Registration, login, logout and password change. Each writes its activity entry in the same
- * transaction as the change it records.
+ * transaction as the change it records; a new password is set by password-setter.ts.
  */
 import { AppError, fieldError } from '../errors.js';
 import { DurationMatcher } from '../lib/duration-matcher.js';
@@ -17,10 +17,12 @@ import type { ServiceDependencies } from './dependencies.js';
 import type { EmailVerifications } from './email-verification-service.js';
 import type { PasswordChecks } from './password-checks.js';
 import { passwordProblems } from './password-policy.js';
+import { PasswordReplacedError, type PasswordSetter } from './password-setter.js';
 import type { SessionManager } from './session-service.js';
 import { toUserView } from './user-view.js';
 
 const EMAIL_TAKEN = 'A user with this email already exists.';
+const CURRENT_PASSWORD_INCORRECT = 'Current password is incorrect.';
 
 export class AccountAuthService implements AuthService {
   /**
@@ -35,7 +37,8 @@ export class AccountAuthService implements AuthService {
     private readonly deps: ServiceDependencies,
     private readonly sessions: SessionManager,
     private readonly verification: EmailVerifications,
-    private readonly passwords: PasswordChecks,
+    private readonly passwordChecks: PasswordChecks,
+    private readonly passwords: PasswordSetter,
   ) {}
 
   async register(input: RegisterInput, origin: RequestOrigin): Promise<AuthResult> {
@@ -91,8 +94,10 @@ export class AccountAuthService implements AuthService {
    */
   async login(input: LoginInput, origin: RequestOrigin): Promise<AuthResult> {
     const { repositories, hasher, clock } = this.deps;
-    const { account: user, matched } = await this.passwords.check(input.email, input.password, () =>
-      repositories.users.findByEmail(input.email),
+    const { account: user, matched } = await this.passwordChecks.check(
+      input.email,
+      input.password,
+      () => repositories.users.findByEmail(input.email),
     );
     if (!user || !matched) {
       const tailStartedAt = this.failedLoginTails.start();
@@ -192,15 +197,15 @@ export class AccountAuthService implements AuthService {
     input: ChangePasswordInput,
     origin: RequestOrigin,
   ): Promise<{ message: string; tokens: TokenPair }> {
-    const { repositories, hasher, clock, settings } = this.deps;
+    const { repositories, hasher, settings } = this.deps;
     const user = await repositories.users.findById(viewer.userId);
     if (!user) throw new AppError('TOKEN_INVALID');
-    const { matched } = await this.passwords.check(
+    const { matched } = await this.passwordChecks.check(
       user.email,
       input.current_password,
       async () => user,
     );
-    if (!matched) throw fieldError('current_password', 'Current password is incorrect.');
+    if (!matched) throw fieldError('current_password', CURRENT_PASSWORD_INCORRECT);
     const problems = passwordProblems(input.new_password, settings.passwordMinLength, {
       email: user.email,
       fullName: user.fullName,
@@ -208,34 +213,19 @@ export class AccountAuthService implements AuthService {
     if (problems.length) throw fieldError('new_password', ...problems);
 
     const passwordHash = await hasher.hash(input.new_password);
-    const now = clock.now();
-    let otherSessions: string[] = [];
-    const tokens = await repositories.transaction(async (transaction) => {
-      await repositories.users.update(user.id, { passwordHash }, transaction);
-      otherSessions = await repositories.sessions.revoke(
-        { userId: user.id, exceptSessionId: viewer.sessionId },
-        'password_change',
-        now,
-        transaction,
-      );
-      const tokens = await this.sessions.reissue(viewer, transaction);
-      await repositories.activity.record(
-        {
-          userId: user.id,
-          action: 'password_change',
-          ...origin,
-          at: now,
-          metadata: { sessions_revoked: otherSessions.length },
-        },
-        transaction,
-      );
-      await this.deps.mailer.sendPasswordChanged(
-        { to: user.email, fullName: user.fullName, at: now, ...origin },
-        { transaction },
-      );
-      return tokens;
-    });
-    await this.sessions.markRevoked(otherSessions);
-    return { message: 'Password changed successfully.', tokens };
+    try {
+      const { tokens } = await this.passwords.set(user, passwordHash, {
+        action: 'password_change',
+        origin,
+        keep: viewer,
+        replacing: user.passwordHash,
+      });
+      return { message: 'Password changed successfully.', tokens };
+    } catch (error) {
+      // Another password was set after the check: the one given is no longer the current one.
+      if (error instanceof PasswordReplacedError)
+        throw fieldError('current_password', CURRENT_PASSWORD_INCORRECT);
+      throw error;
+    }
   }
 }

@@ -8,7 +8,9 @@ import type { ServiceDependencies } from './dependencies.js';
 import { EmailVerifications } from './email-verification-service.js';
 import { PasswordChecks } from './password-checks.js';
 import { PasswordResets } from './password-reset-service.js';
+import { PasswordSetter } from './password-setter.js';
 import { Profiles } from './profile-service.js';
+import { ResetTokens } from './reset-tokens.js';
 import { SessionManager } from './session-service.js';
 
 export type * from './contracts.js';
@@ -19,16 +21,23 @@ export function createServices(deps: ServiceDependencies): Services {
   const activity = new ActivityLogs(deps);
   const emailVerification = new EmailVerifications(deps);
   const passwordChecks = new PasswordChecks(deps.hasher, deps.rateLimits);
+  const passwords = new PasswordSetter(deps, sessions);
+  const resetTokens = new ResetTokens(
+    deps.cache,
+    deps.clock,
+    deps.settings.secretKey,
+    deps.settings.passwordResetTimeoutSeconds,
+  );
   return {
     sessions,
-    auth: new AccountAuthService(deps, sessions, emailVerification, passwordChecks),
-    passwordReset: new PasswordResets(deps, sessions),
+    auth: new AccountAuthService(deps, sessions, emailVerification, passwordChecks, passwords),
+    passwordReset: new PasswordResets(deps, resetTokens, passwords),
     emailVerification,
     profile: new Profiles(deps),
     accountSessions: new AccountSessions(deps, sessions),
     activity,
     admin: new Administration(deps, sessions, activity),
-    accountCommands: new AccountCommands(deps, sessions),
+    accountCommands: new AccountCommands(deps, sessions, passwords),
     rateLimits: deps.rateLimits,
   };
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { sha256Hex } from '../../server/lib/tokens.js';
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js';
+import { ManualClock } from '../helpers/clock.js';
 import {
   login,
   registerUser,
@@ -25,6 +26,24 @@ const RESET_REQUESTED = {
 };
 const NEW_PASSWORD = 'Brand-New-Passphrase-42';
 const tokenKey = (token: string) => `${TEST_KEY_PREFIX}password-reset:token:${sha256Hex(token)}`;
+const TOKEN_REFUSED = { token: ['Invalid or expired token.'] };
+
+/**
+ * Makes PostgreSQL refuse every change to one user's row (a trigger), so a reset's transaction
+ * fails after its token was taken; the returned function lifts the refusal.
+ */
+async function refuseChangesTo(testApp: TestApp, userId: string): Promise<() => Promise<void>> {
+  const { sequelize } = testApp.deps.database;
+  const name = `refuse_user_${userId.replace(/-/g, '')}`;
+  await sequelize.query(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+  await sequelize.query(`CREATE TRIGGER ${name} BEFORE UPDATE ON users FOR EACH ROW
+    WHEN (OLD.id = '${userId}') EXECUTE FUNCTION ${name}()`);
+  return async () => {
+    await sequelize.query(`DROP TRIGGER ${name} ON users`);
+    await sequelize.query(`DROP FUNCTION ${name}()`);
+  };
+}
 
 describe('forgot-password/ and reset-password/', () => {
   let testApp: TestApp;
@@ -85,7 +104,12 @@ describe('forgot-password/ and reset-password/', () => {
       await withRawRedis(async (redis) => {
         const ttl = await redis.ttl(tokenKey(token));
         expect(ttl).to.be.within(3590, 3600);
-        expect(await redis.get(tokenKey(token))).to.equal(user.id);
+        // The user, the password it may replace (keyed, never the hash itself) and the expiry.
+        const [owner, binding, expiresAt] = (await redis.get(tokenKey(token)))!.split(' ');
+        expect(owner).to.equal(user.id);
+        expect(binding).to.match(/^[\w-]{43}$/);
+        expect((await userRow(testApp, user.email)).passwordHash).to.not.include(binding!);
+        expect(Number(expiresAt)).to.be.within(Date.now() + 3590_000, Date.now() + 3600_000);
         for (const key of await redis.keys('*')) {
           expect(key).to.not.include(token);
           const type = await redis.type(key);
@@ -256,6 +280,36 @@ describe('forgot-password/ and reset-password/', () => {
       expect(await loginStatus(NEW_PASSWORD)).to.equal(200);
     });
 
+    it('ends every other outstanding token of the account, however many requests raced', async () => {
+      await Promise.all(Array.from({ length: 6 }, () => forgot(user.email)));
+      const tokens = testApp.mailer.sent
+        .filter((mail) => mail.kind === 'password_reset')
+        .map((mail) => new URL((mail as { resetUrl: string }).resetUrl).searchParams.get('token')!);
+      expect(tokens).to.have.length(6);
+      const outcomes: number[] = [];
+      for (const token of tokens) outcomes.push((await resetWith(token)).status);
+      // One of them resets the password; whatever raced past "a newer request replaces the
+      // older" dies with the password it was issued for.
+      expect(outcomes.filter((status) => status === 200)).to.have.length(1);
+      expect(outcomes.filter((status) => status === 400)).to.have.length(5);
+    });
+
+    it('ends a token given back after a failed reset once another token resets the password', async () => {
+      const first = await requestToken();
+      const allow = await refuseChangesTo(testApp, user.id);
+      try {
+        expect((await resetWith(first)).status).to.equal(500);
+      } finally {
+        await allow();
+      }
+      const second = await requestToken();
+      expect((await resetWith(second)).status).to.equal(200);
+      const late = await resetWith(first, 'Late-Comer-Passphrase-3');
+      expect(late.status).to.equal(400);
+      expect(late.body.errors).to.deep.equal(TOKEN_REFUSED);
+      expect(await loginStatus(NEW_PASSWORD)).to.equal(200);
+    });
+
     it('names missing fields as required', async () => {
       const response = await reset({});
       expect(response.status).to.equal(400);
@@ -293,6 +347,68 @@ describe('forgot-password/ and reset-password/', () => {
         }),
       );
       expect(reused.fieldErrors).to.deep.equal({ token: ['Invalid or expired token.'] });
+    });
+  });
+
+  describe('when the reset itself fails', () => {
+    let clock: ManualClock;
+    let clocked: TestApp;
+    beforeEach(async () => {
+      clock = new ManualClock();
+      clocked = await createTestApp({ overrides: { clock } });
+    });
+
+    const timeout = () => clocked.config.passwords.resetTimeoutSeconds;
+    async function tokenFromClockedApp() {
+      await clocked.http().post('/api/auth/forgot-password/').send({ email: user.email });
+      return clocked.mailer.resetTokenFor(user.email)!;
+    }
+    async function failingReset(attempt: () => Promise<unknown>) {
+      const allow = await refuseChangesTo(clocked, user.id);
+      try {
+        return await attempt();
+      } finally {
+        await allow();
+      }
+    }
+    const resetOn = (token: string, password = NEW_PASSWORD) =>
+      clocked
+        .http()
+        .post('/api/auth/reset-password/')
+        .send({ token, password, password_confirm: password });
+
+    it('gives the token back with the lifetime it had left, not a fresh one', async () => {
+      const token = await tokenFromClockedApp();
+      clock.advanceSeconds(timeout() - 600);
+      const failed = (await failingReset(() => resetOn(token))) as { status: number };
+      expect(failed.status).to.equal(500);
+      if (hasRedis()) {
+        const ttl = await withRawRedis((redis) => redis.ttl(tokenKey(token)));
+        expect(ttl).to.be.within(590, 600);
+      }
+      // Still usable within what was left (a refused password keeps the token)...
+      clock.advanceSeconds(590);
+      const weak = await resetOn(token, 'sunshine');
+      expect(weak.body.errors).to.deep.equal({ password: ['This password is too common.'] });
+      // ...and no longer once that has run out.
+      clock.advanceSeconds(11);
+      const expired = await resetOn(token);
+      expect(expired.status).to.equal(400);
+      expect(expired.body.errors).to.deep.equal(TOKEN_REFUSED);
+      expect(await loginStatus(STRONG_PASSWORD)).to.equal(200);
+    });
+
+    it('does the same over tRPC', async () => {
+      const token = await tokenFromClockedApp();
+      clock.advanceSeconds(timeout() - 60);
+      const input = { token, password: NEW_PASSWORD, password_confirm: NEW_PASSWORD };
+      const failed = (await failingReset(() =>
+        appErrorOf(clocked.caller().auth.resetPassword(input)),
+      )) as { code: string };
+      expect(failed.code).to.equal('INTERNAL_ERROR');
+      clock.advanceSeconds(61);
+      const expired = await appErrorOf(clocked.caller().auth.resetPassword(input));
+      expect(expired.fieldErrors).to.deep.equal(TOKEN_REFUSED);
     });
   });
 });

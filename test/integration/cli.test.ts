@@ -10,6 +10,7 @@ import { testEnvironment } from '../setup.js';
 import { bearer, createTestApp, TEST_SECRET_KEY, type TestApp } from '../helpers/app.js';
 import { signedIn, superuser } from '../helpers/accounts.js';
 import { login, uniqueEmail } from '../helpers/factories.js';
+import { closeLimitedApps, createLimitedApp } from '../helpers/rate-limit.js';
 import { TEST_DATABASE } from '../helpers/run-id.js';
 
 const CLI = ['--import', 'tsx', 'server/cli.ts'];
@@ -120,6 +121,7 @@ describe('the CLI (run as a process)', function () {
   beforeEach(async () => {
     testApp = await createTestApp();
   });
+  afterEach(closeLimitedApps);
 
   const { models } = { models: () => testApp.deps.database.models };
   const findUser = (email: string) => models().User.findOne({ where: { email }, raw: true });
@@ -278,6 +280,37 @@ describe('the CLI (run as a process)', function () {
       expect(entries.map((entry) => entry.metadata)).to.deep.equal([
         { via: 'cli', sessions_revoked: 1 },
       ]);
+    });
+
+    it('behaves as a reset: ends reset links, lifts the login lock, mails the person', async function () {
+      if (!testEnvironment().redisUrl) this.skip();
+      const limited = await createLimitedApp({ RATE_LIMIT_LOGIN_ACCOUNT_FAILURES: '3' });
+      const user = await signedIn(limited);
+      const loginAs = (password: string) =>
+        limited.http().post('/api/auth/login/').send({ email: user.email, password });
+      await limited.http().post('/api/auth/forgot-password/').send({ email: user.email });
+      const resetToken = limited.mailer.resetTokenFor(user.email)!;
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        expect((await loginAs('Wrong-Password-1')).status).to.equal(401);
+      }
+      expect((await loginAs(user.password)).status, 'locked').to.equal(429);
+
+      const run = await runCli(['changepassword', user.email], { stdin: `${GOOD_PASSWORD}\n` });
+      expect(run.code, run.stderr).to.equal(0);
+
+      expect((await loginAs(GOOD_PASSWORD)).status, 'the lock is lifted').to.equal(200);
+      const reset = await limited.http().post('/api/auth/reset-password/').send({
+        token: resetToken,
+        password: 'Mailbox-Owner-Passphrase-7',
+        password_confirm: 'Mailbox-Owner-Passphrase-7',
+      });
+      expect(reset.status).to.equal(400);
+      expect(reset.body.errors).to.deep.equal({ token: ['Invalid or expired token.'] });
+      const queued = await models().EmailOutbox.findAll({
+        where: { recipient: user.email },
+        raw: true,
+      });
+      expect(queued.map((email) => email.kind)).to.deep.equal(['password_changed']);
     });
 
     it('fails for an unknown email and for a password the policy refuses', async () => {
