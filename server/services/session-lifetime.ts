@@ -34,8 +34,13 @@ export class SessionLifetime {
   hasEnded(session: SessionTimes, now: Date): boolean {
     return (
       session.expiresAt.getTime() <= now.getTime() ||
-      this.absoluteEnd(session.createdAt).getTime() <= now.getTime()
+      this.isPastMaxAge(session.createdAt.getTime(), now)
     );
+  }
+
+  /** Whether a session logged in at `createdAtMs` has reached its absolute end by `now`. */
+  isPastMaxAge(createdAtMs: number, now: Date): boolean {
+    return createdAtMs + this.maxAgeSeconds * 1000 <= now.getTime();
   }
 
   /** A session whose login is at or before this moment has passed its absolute end. */
