@@ -110,6 +110,11 @@ describe('session lifetime: SESSION_MAX_AGE_DAYS and SESSION_IDLE_DAYS', () => {
     // A login on the restarted service lives by the new setting.
     const fresh = await login(restarted, user.email, user.password);
     expect((await profile(fresh.access, restarted)).status).to.equal(200);
+    // The old session's refresh end lies ahead, but it is past the new maximum age: not listed.
+    const listed = await restarted.http().get('/api/auth/sessions/').set(bearer(fresh.access));
+    expect(listed.body.results.map((session: { id: string }) => session.id)).to.deep.equal([
+      decodeClaims(fresh.access).sid,
+    ]);
   });
 
   it('keeps the defaults: 30 days from the login, idle for the refresh lifetime', async () => {
