@@ -4,7 +4,8 @@
  */
 import { createMigrator } from '../../db/migrate.js';
 import { openDatabase } from '../database.js';
-import { emailField, fullNameField } from '../schemas/common.js';
+import { emailField } from '../schemas/common.js';
+import { fullNameField } from '../schemas/person-name.js';
 import type { AccountCommandService } from '../services/contracts.js';
 import { CommandError, describeFailure } from './errors.js';
 import type { Input } from './input.js';
@@ -51,8 +52,11 @@ const parseEmail = (value: string) => {
     : { email: '', problems: ['Enter a valid email address.'] };
 };
 
-const fullNameProblems = (value: string) =>
-  fullNameField.safeParse(value).success ? [] : ['Enter a full name of 1 to 255 characters.'];
+/** The API's own rules for a name, in its own words (one message per broken rule). */
+const fullNameProblems = (value: string) => {
+  const parsed = fullNameField.safeParse(value);
+  return parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
+};
 
 /** A new password: the hidden prompt twice on a terminal, else one stdin line. */
 async function askNewPassword(

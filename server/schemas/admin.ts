@@ -1,5 +1,6 @@
 import { z } from './messages.js';
-import { fullNameField, timestamp } from './common.js';
+import { timestamp } from './common.js';
+import { fullNameField } from './person-name.js';
 import { activityListInput } from './activity.js';
 import { pageInput, pageOf, queryBoolean } from './pagination.js';
 import { sessionOutput } from './sessions.js';

@@ -1,5 +1,6 @@
 import { z } from './messages.js';
-import { emailField, fullNameField, passwordField, tokenField } from './common.js';
+import { emailField, passwordField, tokenField } from './common.js';
+import { fullNameField } from './person-name.js';
 import { userOutput } from './user.js';
 
 const mustMatch =

@@ -9,8 +9,6 @@ export const emailField = z
   .pipe(z.email({ error: 'Enter a valid email address.' }))
   .transform((email) => email.toLowerCase());
 
-export const fullNameField = z.string().trim().min(1).max(255);
-
 /** Length and content rules are the password policy's job; here only its shape. */
 export const passwordField = z.string().min(1).max(1024);
 

@@ -1,5 +1,5 @@
 import { z } from './messages.js';
-import { fullNameField } from './common.js';
+import { fullNameField } from './person-name.js';
 import { userOutput } from './user.js';
 
 /** Only full_name can change here; read-only fields a client sends back are dropped by zod. */

@@ -116,7 +116,7 @@ export class AccountCommands implements AccountCommandService {
         transaction,
       );
       await this.deps.mailer.sendAccountDeactivated(
-        { to: user.email, fullName: user.fullName, at: clock.now() },
+        { to: user.email, at: clock.now() },
         { transaction },
       );
       await repositories.activity.record(

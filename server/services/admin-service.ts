@@ -102,7 +102,7 @@ export class Administration implements AdminService {
         );
         // Enqueued with the change: the person learns of it even if their sessions were stolen.
         await this.deps.mailer.sendAccountDeactivated(
-          { to: target.email, fullName: target.fullName, at: this.deps.clock.now() },
+          { to: target.email, at: this.deps.clock.now() },
           { transaction },
         );
       }

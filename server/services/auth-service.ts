@@ -73,7 +73,6 @@ export class AccountAuthService implements AuthService {
         await this.deps.mailer.sendWelcome(
           {
             to: user.email,
-            fullName: user.fullName,
             verifyUrl: link.url,
             verifyExpiresInHours: link.expiresInHours,
           },

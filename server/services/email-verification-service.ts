@@ -67,7 +67,7 @@ export class EmailVerifications implements EmailVerificationService {
         { userId: user.id, action: 'email_verified', ...origin, at: now },
         transaction,
       );
-      await mailer.sendEmailVerified({ to: user.email, fullName: user.fullName }, { transaction });
+      await mailer.sendEmailVerified({ to: user.email }, { transaction });
     });
     return { message: 'Email verified successfully.' };
   }
@@ -88,7 +88,6 @@ export class EmailVerifications implements EmailVerificationService {
       await mailer.sendEmailVerification(
         {
           to: user.email,
-          fullName: user.fullName,
           verifyUrl: link.url,
           verifyExpiresInHours: link.expiresInHours,
         },

@@ -47,7 +47,6 @@ export class PasswordResets implements PasswordResetService {
       await this.deps.mailer.sendPasswordReset(
         {
           to: user.email,
-          fullName: user.fullName,
           resetUrl: `${settings.frontendUrl}/reset-password?token=${encodeURIComponent(token)}`,
           expiresInMinutes: Math.round(settings.passwordResetTimeoutSeconds / 60),
         },

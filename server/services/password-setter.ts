@@ -80,7 +80,7 @@ export class PasswordSetter {
         transaction,
       );
       await this.deps.mailer.sendPasswordChanged(
-        { to: user.email, fullName: user.fullName, at: now, ...change.origin },
+        { to: user.email, at: now, ...change.origin },
         { transaction },
       );
       return tokens;

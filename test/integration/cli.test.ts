@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import pg from 'pg';
+import { NAME_CHARACTERS_MESSAGE } from '../../server/schemas/person-name.js';
 import { testEnvironment } from '../setup.js';
 import { bearer, createTestApp, TEST_SECRET_KEY, type TestApp } from '../helpers/app.js';
 import { signedIn, superuser } from '../helpers/accounts.js';
@@ -216,6 +217,18 @@ describe('the CLI (run as a process)', function () {
       );
       expect(invalid.code).to.equal(1);
       expect(invalid.stderr.trim()).to.equal('Error: Enter a valid email address.');
+    });
+
+    it('refuses a name with control or invisible characters, as the API does', async () => {
+      for (const name of ['Root\n\nYour account is locked', 'Root \u202Egnp.exe']) {
+        const email = uniqueEmail('named');
+        const run = await runCli(['createsuperuser', '--email', email, '--full-name', name], {
+          env: { AUTH_SUPERUSER_PASSWORD: GOOD_PASSWORD },
+        });
+        expect(run.code, run.stderr).to.equal(1);
+        expect(run.stderr.trim()).to.equal(`Error: ${NAME_CHARACTERS_MESSAGE}`);
+        expect(await findUser(email)).to.equal(null);
+      }
     });
 
     it('fails clearly when stdin ends before the password is given', async () => {

@@ -32,14 +32,12 @@ describe('email templates', () => {
       }
       expect(rendered.html, kind).to.include('Acme').and.include('mailto:help@acme.test');
       expect(rendered.text, kind).to.include('Acme').and.include('help@acme.test');
-      const ownText = rendered.text.replace(String(data.fullName), '');
-      expect(ownText, `${kind} text has no markup`).to.not.match(/<[a-z]+[\s>]/i);
+      expect(rendered.text, `${kind} text has no markup`).to.not.match(/<[a-z]+[\s>]/i);
     }
   });
 
   it('links the welcome and verification buttons to FRONTEND_URL/verify-email', () => {
     const rendered = templates.render('email_verification', {
-      fullName: 'Ada',
       verifyUrl: 'https://app.acme.test/verify-email?token=abc',
       verifyExpiresInHours: 72,
     });
@@ -48,40 +46,51 @@ describe('email templates', () => {
     expect(rendered.text).to.include('expires in 3 days');
   });
 
-  it('shows a name with markup as text in the HTML part', () => {
-    const name = '<img src=x onerror=alert(1)><script>alert(2)</script>';
-    const { html, text, subject } = templates.render('welcome', {
-      fullName: name,
-      verifyUrl: 'https://app.acme.test/verify-email?token=abc',
-      verifyExpiresInHours: 72,
-    });
-    expect(html).to.not.include('<img');
-    expect(html).to.not.include('<script');
-    expect(html).to.include('&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;&lt;script&gt;');
-    expect(text).to.include(name);
-    expect(subject).to.not.include('<');
+  it('shows no name, even one an outbox row written before the rule still carries', () => {
+    const name = 'Acme Security: call 555 0100 <img src=x onerror=alert(1)>';
+    for (const kind of EMAIL_KINDS) {
+      const { html, text, subject } = templates.render(kind, {
+        ...SAMPLE_PAYLOADS[kind],
+        fullName: name,
+      });
+      for (const part of [html, text, subject]) {
+        expect(part, kind).to.not.include('555 0100').and.not.include('onerror');
+      }
+    }
   });
 
-  it('tells the owner when, from where and with what the password was changed', () => {
+  it('tells the owner when, from where and on what device the password was changed', () => {
+    const userAgent =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
     const { html, text } = templates.render('password_changed', {
-      fullName: 'Ada',
       at: '2026-11-25T10:05:00.000Z',
       ip: '203.0.113.7',
-      userAgent: 'Firefox/133.0',
+      userAgent,
     });
     for (const part of [html, text]) {
       expect(part).to.include('25 November 2026 at 10:05 UTC');
-      expect(part).to.include('203.0.113.7').and.include('Firefox/133.0');
+      expect(part).to.include('203.0.113.7').and.include('Chrome on Windows');
+      expect(part).to.not.include('AppleWebKit');
       expect(part).to.include('If this was not you');
       expect(part).to.include('https://app.acme.test/forgot-password');
     }
     const unknown = templates.render('password_changed', {
-      fullName: 'Ada',
       at: '2026-11-25T10:05:00.000Z',
       ip: null,
       userAgent: null,
     });
-    expect(unknown.text).to.include('an unknown address');
+    expect(unknown.text).to.include('an unknown address').and.include('an unknown browser or app');
+  });
+
+  it('shows a stored address only when it is an IP address', () => {
+    const { html, text } = templates.render('password_changed', {
+      at: '2026-11-25T10:05:00.000Z',
+      ip: 'call 555 0100',
+      userAgent: null,
+    });
+    for (const part of [html, text]) {
+      expect(part).to.include('an unknown address').and.not.include('555 0100');
+    }
   });
 
   it('builds HTML the common clients render: tables, inline styles, dark mode, a preheader', () => {
@@ -140,8 +149,10 @@ describe('email templates', () => {
       );
     });
 
-    it('stops on a template that uses a value no message provides', () => {
-      edit('welcome.text.hbs', (source) => source.replace('{{fullName}}', '{{fullname}}'));
+    it('stops on a template that uses a value no message provides, such as the name', () => {
+      edit('welcome.text.hbs', (source) =>
+        source.replace('Welcome to {{appName}}', 'Welcome, {{fullName}}'),
+      );
       expect(() => EmailTemplates.load(directory, BRAND)).to.throw(
         EmailTemplateError,
         /does not render/,

@@ -1,3 +1,4 @@
+import { describeDevice } from './device.js';
 import type {
   AccountDeactivatedEmail,
   EmailVerificationEmail,
@@ -20,14 +21,14 @@ export class ConsoleMailer implements Mailer {
 
   async sendWelcome(message: WelcomeEmail) {
     this.print(message.to, 'Welcome', [
-      `Hello ${message.fullName}, your account is ready.`,
+      'Hello, your account is ready.',
       message.verifyUrl ? `Verify your email: ${message.verifyUrl}` : '',
     ]);
   }
 
   async sendEmailVerification(message: EmailVerificationEmail) {
     this.print(message.to, 'Confirm your email address', [
-      `Hello ${message.fullName},`,
+      'Hello,',
       `Verify your email: ${message.verifyUrl}`,
       `The link expires in ${message.verifyExpiresInHours} hours and works once.`,
     ]);
@@ -35,7 +36,7 @@ export class ConsoleMailer implements Mailer {
 
   async sendPasswordReset(message: PasswordResetEmail) {
     this.print(message.to, 'Reset your password', [
-      `Hello ${message.fullName},`,
+      'Hello,',
       `Reset your password: ${message.resetUrl}`,
       `The link expires in ${message.expiresInMinutes} minutes and works once.`,
     ]);
@@ -43,21 +44,21 @@ export class ConsoleMailer implements Mailer {
 
   async sendPasswordChanged(message: PasswordChangedEmail) {
     this.print(message.to, 'Your password was changed', [
-      `Hello ${message.fullName}, your password was changed at ${message.at.toISOString()}`,
-      `from ${message.ip ?? 'an unknown address'} (${message.userAgent ?? 'unknown client'}).`,
+      `Hello, your password was changed at ${message.at.toISOString()}`,
+      `from ${message.ip ?? 'an unknown address'} (${describeDevice(message.userAgent)}).`,
       'If this was not you, reset your password now and contact support.',
     ]);
   }
 
   async sendEmailVerified(message: EmailVerifiedEmail) {
     this.print(message.to, 'Your email address is confirmed', [
-      `Thank you, ${message.fullName}: your email address is confirmed.`,
+      'Thank you: your email address is confirmed.',
     ]);
   }
 
   async sendAccountDeactivated(message: AccountDeactivatedEmail) {
     this.print(message.to, 'Your account was deactivated', [
-      `Hello ${message.fullName}, your account was deactivated at ${message.at.toISOString()}.`,
+      `Hello, your account was deactivated at ${message.at.toISOString()}.`,
     ]);
   }
 

@@ -2,8 +2,16 @@
  * Every message the service sends, in one table: what its outbox row stores (the payload, plain
  * JSON, validated again when it is sent), how that becomes template data, and which links each
  * message must carry (checked at start-up, so a template that loses its button stops the start).
+ *
+ * Template data holds no text a user wrote. Anyone can register with another person's address,
+ * so a name (or anything else a client chose) in a mail could pass for the service's own words:
+ * mails greet generically, and the one request detail they show, the device of a password
+ * change, is named from a fixed list (device.ts). Payloads of rows written before this rule
+ * may still hold a `fullName`; the schemas drop it unread.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { describeDevice } from './device.js';
 
 export const EMAIL_KINDS = [
   'welcome',
@@ -16,29 +24,25 @@ export const EMAIL_KINDS = [
 
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
-const fullName = z.string();
 const isoTime = z.iso.datetime({ offset: true });
 
 export const PAYLOAD_SCHEMAS = {
   welcome: z.object({
-    fullName,
     verifyUrl: z.string().nullable(),
     verifyExpiresInHours: z.number().nullable(),
   }),
   email_verification: z.object({
-    fullName,
     verifyUrl: z.string(),
     verifyExpiresInHours: z.number(),
   }),
-  password_reset: z.object({ fullName, resetUrl: z.string(), expiresInMinutes: z.number() }),
+  password_reset: z.object({ resetUrl: z.string(), expiresInMinutes: z.number() }),
   password_changed: z.object({
-    fullName,
     at: isoTime,
     ip: z.string().nullable(),
     userAgent: z.string().nullable(),
   }),
-  email_verified: z.object({ fullName }),
-  account_deactivated: z.object({ fullName, at: isoTime }),
+  email_verified: z.object({}),
+  account_deactivated: z.object({ at: isoTime }),
 } satisfies Record<EmailKind, z.ZodType>;
 
 export type EmailPayloads = { [K in EmailKind]: z.infer<(typeof PAYLOAD_SCHEMAS)[K]> };
@@ -87,7 +91,6 @@ export function templateData<K extends EmailKind>(
       const message = data as EmailPayloads['welcome'];
       return {
         ...base,
-        fullName: message.fullName,
         verifyUrl: message.verifyUrl,
         expiresIn: describeDuration((message.verifyExpiresInHours ?? 72) * 60),
       };
@@ -96,7 +99,6 @@ export function templateData<K extends EmailKind>(
       const message = data as EmailPayloads['password_reset'];
       return {
         ...base,
-        fullName: message.fullName,
         resetUrl: message.resetUrl,
         expiresIn: describeDuration(message.expiresInMinutes),
       };
@@ -105,21 +107,20 @@ export function templateData<K extends EmailKind>(
       const message = data as EmailPayloads['password_changed'];
       return {
         ...base,
-        fullName: message.fullName,
         when: describeTime(message.at),
-        ip: message.ip ?? 'an unknown address',
-        userAgent: message.userAgent ?? 'an unknown browser or app',
+        // Only an address is shown as one; the device is named from a fixed list, never quoted.
+        ip: message.ip && isIP(message.ip) ? message.ip : 'an unknown address',
+        device: describeDevice(message.userAgent),
         // "Not you?": the way back in is a reset, which also ends every session.
         resetUrl: `${brand.frontendUrl}/forgot-password`,
       };
     }
     case 'email_verified':
-      return { ...base, fullName: data.fullName, loginUrl: `${brand.frontendUrl}/login` };
+      return { ...base, loginUrl: `${brand.frontendUrl}/login` };
     case 'account_deactivated': {
       const message = data as EmailPayloads['account_deactivated'];
       return {
         ...base,
-        fullName: message.fullName,
         when: describeTime(message.at),
         supportUrl: `mailto:${brand.supportEmail}`,
       };
@@ -142,29 +143,25 @@ export const REQUIRED_LINKS: Record<EmailKind, string[]> = {
 /** Where each message's templates live: `<base>.subject.hbs`, `<base>.html.hbs`, `<base>.text.hbs`. */
 export const templateBaseName = (kind: EmailKind): string => kind.replace(/_/g, '-');
 
-/** Sample data for the start-up check and `npm run email:preview`; the name tries to inject HTML. */
+/** Sample data for the start-up check and `npm run email:preview`. */
 export const SAMPLE_PAYLOADS: EmailPayloads = {
   welcome: {
-    fullName: 'Ada Lovelace <img src=x onerror=alert(1)>',
     verifyUrl: 'https://app.example.com/verify-email?token=sample-verification-token',
     verifyExpiresInHours: 72,
   },
   email_verification: {
-    fullName: 'Ada Lovelace',
     verifyUrl: 'https://app.example.com/verify-email?token=sample-verification-token',
     verifyExpiresInHours: 72,
   },
   password_reset: {
-    fullName: 'Ada Lovelace',
     resetUrl: 'https://app.example.com/reset-password?token=sample-reset-token',
     expiresInMinutes: 60,
   },
   password_changed: {
-    fullName: 'Ada Lovelace',
     at: '2026-11-25T10:05:00.000Z',
     ip: '203.0.113.7',
     userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) Firefox/133.0',
   },
-  email_verified: { fullName: 'Ada Lovelace' },
-  account_deactivated: { fullName: 'Ada Lovelace', at: '2026-11-25T10:05:00.000Z' },
+  email_verified: {},
+  account_deactivated: { at: '2026-11-25T10:05:00.000Z' },
 };

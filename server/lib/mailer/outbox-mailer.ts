@@ -31,7 +31,6 @@ export class OutboxMailer implements Mailer {
       'welcome',
       message.to,
       {
-        fullName: message.fullName,
         verifyUrl: message.verifyUrl,
         verifyExpiresInHours: message.verifyExpiresInHours ?? null,
       },
@@ -40,28 +39,22 @@ export class OutboxMailer implements Mailer {
   }
 
   sendEmailVerification(message: EmailVerificationEmail, options?: SendOptions) {
-    const { fullName, verifyUrl, verifyExpiresInHours } = message;
+    const { verifyUrl, verifyExpiresInHours } = message;
     return this.enqueue(
       'email_verification',
       message.to,
-      { fullName, verifyUrl, verifyExpiresInHours },
+      { verifyUrl, verifyExpiresInHours },
       options,
     );
   }
 
   sendPasswordReset(message: PasswordResetEmail, options?: SendOptions) {
-    const { fullName, resetUrl, expiresInMinutes } = message;
-    return this.enqueue(
-      'password_reset',
-      message.to,
-      { fullName, resetUrl, expiresInMinutes },
-      options,
-    );
+    const { resetUrl, expiresInMinutes } = message;
+    return this.enqueue('password_reset', message.to, { resetUrl, expiresInMinutes }, options);
   }
 
   sendPasswordChanged(message: PasswordChangedEmail, options?: SendOptions) {
     const payload = {
-      fullName: message.fullName,
       at: message.at.toISOString(),
       ip: message.ip,
       userAgent: message.userAgent,
@@ -70,11 +63,11 @@ export class OutboxMailer implements Mailer {
   }
 
   sendEmailVerified(message: EmailVerifiedEmail, options?: SendOptions) {
-    return this.enqueue('email_verified', message.to, { fullName: message.fullName }, options);
+    return this.enqueue('email_verified', message.to, {}, options);
   }
 
   sendAccountDeactivated(message: AccountDeactivatedEmail, options?: SendOptions) {
-    const payload = { fullName: message.fullName, at: message.at.toISOString() };
+    const payload = { at: message.at.toISOString() };
     return this.enqueue('account_deactivated', message.to, payload, options);
   }
 

@@ -1,9 +1,11 @@
 /**
  * Handlebars templates for every message, loaded, compiled and test-rendered once at start-up:
- * a missing or broken template stops the start with a message naming the file. HTML parts are
- * compiled with HTML escaping (user data such as a full name always goes through `{{ }}`, never
- * `{{{ }}}`); text parts and subjects are plain text and are not escaped. Each part has its own
- * Handlebars environment, so a partial never runs with the other part's escaping.
+ * a missing or broken template stops the start with a message naming the file, and so does a
+ * template that asks for a value no message provides (the user's name, say: mails carry no text
+ * a user wrote, see messages.ts). HTML parts are compiled with HTML escaping (values go through
+ * `{{ }}`, never `{{{ }}}`); text parts and subjects are plain text and are not escaped. Each
+ * part has its own Handlebars environment, so a partial never runs with the other part's
+ * escaping.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';

@@ -1,12 +1,14 @@
 /**
  * The mailer speaks in domain verbs; transports (console, SMTP, SendGrid) sit behind it.
+ * No message carries text a user wrote, such as their name: anyone can register with someone
+ * else's address, so what a mail shows must be the service's own words (the user agent of a
+ * password change is shown only as a browser and system named from a fixed list).
  * `transaction` lets a durable implementation enqueue the message in the same database
  * transaction as the change that causes it (an opaque handle: services pass along what their
  * repositories gave them, so this interface names no database library).
  */
 export interface WelcomeEmail {
   to: string;
-  fullName: string;
   verifyUrl: string | null;
   /** How long the verification link stays valid, for the sentence under the button. */
   verifyExpiresInHours?: number;
@@ -15,21 +17,18 @@ export interface WelcomeEmail {
 /** A fresh verification link, sent when the user asks for one again. */
 export interface EmailVerificationEmail {
   to: string;
-  fullName: string;
   verifyUrl: string;
   verifyExpiresInHours: number;
 }
 
 export interface PasswordResetEmail {
   to: string;
-  fullName: string;
   resetUrl: string;
   expiresInMinutes: number;
 }
 
 export interface PasswordChangedEmail {
   to: string;
-  fullName: string;
   at: Date;
   ip: string | null;
   userAgent: string | null;
@@ -37,12 +36,10 @@ export interface PasswordChangedEmail {
 
 export interface EmailVerifiedEmail {
   to: string;
-  fullName: string;
 }
 
 export interface AccountDeactivatedEmail {
   to: string;
-  fullName: string;
   at: Date;
 }
 
