@@ -16,7 +16,8 @@ export const MICROS_SINCE_EPOCH = (column: string) =>
 
 /**
  * `(created_at, id) < key` with bind parameters `$atIndex` and `$atIndex + 1`; `idType` casts
- * the bound id (`bigint`, `uuid`).
+ * the bound id (`bigint`, `uuid`). The key comes from a client's cursor, which
+ * schemas/cursor.ts has already held to what these casts and the interval product accept.
  */
 export function beforeKey(alias: string, atIndex: number, idType: 'bigint' | 'uuid'): string {
   return (

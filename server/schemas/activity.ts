@@ -23,7 +23,9 @@ export const activityAction = z.enum(ACTIVITY_ACTION_NAMES, {
   error: `Choose one of: ${ACTIVITY_ACTION_NAMES.join(', ')}.`,
 });
 
-export const activityListInput = pageInput.extend({ action: activityAction.optional() });
+export const activityListInput = pageInput('activity').extend({
+  action: activityAction.optional(),
+});
 
 export const activityEntryOutput = z
   .object({

@@ -22,7 +22,7 @@ export const adminUserDetailOutput = adminUserOutput
   .extend({ sessions: z.array(sessionOutput) })
   .meta({ id: 'AdminUserDetail' });
 
-export const adminUserListInput = pageInput.extend({
+export const adminUserListInput = pageInput('users').extend({
   search: z
     .string()
     .trim()

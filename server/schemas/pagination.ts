@@ -1,3 +1,4 @@
+import { cursorField, type CursorKind } from './cursor.js';
 import { z } from './messages.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -14,17 +15,18 @@ export const queryBoolean = z
   .transform((value) => value === true || value === 'true' || value === '1');
 
 /** Keyset pagination: `limit` up to 100, and the opaque `cursor` of the previous page. */
-export const pageInput = z.object({
-  limit: z.coerce
-    .number<number | string>({ error: 'A valid integer is required.' })
-    .int({ error: 'A valid integer is required.' })
-    .min(1, { error: 'Ensure this value is greater than or equal to 1.' })
-    .max(MAX_PAGE_SIZE, {
-      error: `Ensure this value is less than or equal to ${MAX_PAGE_SIZE}.`,
-    })
-    .default(DEFAULT_PAGE_SIZE),
-  cursor: z.string().trim().min(1).max(512).optional(),
-});
+export const pageInput = (kind: CursorKind) =>
+  z.object({
+    limit: z.coerce
+      .number<number | string>({ error: 'A valid integer is required.' })
+      .int({ error: 'A valid integer is required.' })
+      .min(1, { error: 'Ensure this value is greater than or equal to 1.' })
+      .max(MAX_PAGE_SIZE, {
+        error: `Ensure this value is less than or equal to ${MAX_PAGE_SIZE}.`,
+      })
+      .default(DEFAULT_PAGE_SIZE),
+    cursor: cursorField(kind).optional(),
+  });
 
 /** `{results, next_cursor}`: `next_cursor` is null on the last page. */
 export const pageOf = <T extends z.ZodType>(item: T) =>
@@ -36,7 +38,6 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
       .meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
   });
 
-export type PageInput = z.infer<typeof pageInput>;
 export interface Page<T> {
   results: T[];
   next_cursor: string | null;

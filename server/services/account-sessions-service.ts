@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import type { LogoutAllResult, SessionList } from '../schemas/sessions.js';
 import { toSessionView } from './account-views.js';
 import type { AccountSessionService, RequestOrigin, Viewer } from './contracts.js';
-import { isUuid } from './cursor.js';
+import { isUuid } from './ids.js';
 import type { ServiceDependencies } from './dependencies.js';
 import type { SessionManager } from './session-service.js';
 

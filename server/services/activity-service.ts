@@ -1,10 +1,10 @@
 /** The activity log, read a page at a time: a person's own, or (for staff) anyone's. */
 import type { ActivityRecord } from '../repositories/index.js';
 import type { ActivityListInput } from '../schemas/activity.js';
+import { encodeCursor } from '../schemas/cursor.js';
 import type { Page } from '../schemas/pagination.js';
 import { toActivityView } from './account-views.js';
 import type { ActivityService, Viewer } from './contracts.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
 import type { ServiceDependencies } from './dependencies.js';
 
 export class ActivityLogs implements ActivityService {
@@ -20,10 +20,9 @@ export class ActivityLogs implements ActivityService {
     query: ActivityListInput,
     view: (entry: ActivityRecord) => T,
   ): Promise<Page<T>> {
-    const after = decodeCursor('activity', query.cursor);
     const { entries, next } = await this.deps.repositories.activityPages.listForUser(userId, {
       limit: query.limit,
-      after,
+      after: query.cursor,
       actions: query.action ? [query.action] : undefined,
     });
     return {

@@ -10,6 +10,7 @@ import { AppError } from '../errors.js';
 import type { DbTransaction, UserRecord } from '../repositories/index.js';
 import type { UserChanges } from '../repositories/users.js';
 import type { ActivityListInput } from '../schemas/activity.js';
+import { encodeCursor } from '../schemas/cursor.js';
 import type {
   AdminUserDetailView,
   AdminUserListInput,
@@ -18,7 +19,7 @@ import type {
 import type { ActivityLogs } from './activity-service.js';
 import { toAdminActivityView, toAdminUserView, toSessionView } from './account-views.js';
 import type { AdminService, RequestOrigin, StaffMember, Viewer } from './contracts.js';
-import { decodeCursor, encodeCursor, isUuid } from './cursor.js';
+import { isUuid } from './ids.js';
 import type { ServiceDependencies } from './dependencies.js';
 import type { SessionManager } from './session-service.js';
 import { assertNotLastSuperuser, lockSuperusers, mayRemoveSuperuser } from './superuser-guard.js';
@@ -44,7 +45,7 @@ export class Administration implements AdminService {
   async listUsers(query: AdminUserListInput) {
     const { users, next } = await this.deps.repositories.userDirectory.search({
       limit: query.limit,
-      after: decodeCursor('users', query.cursor),
+      after: query.cursor,
       text: query.search || undefined,
       isActive: query.is_active,
       isStaff: query.is_staff,
