@@ -1,6 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { expect } from 'chai';
-import { createClientIpResolver, normalizeIp } from '../../server/lib/client-ip.js';
+import {
+  createClientIpResolver,
+  normalizeIp,
+  parseForwardedAddress,
+} from '../../server/lib/client-ip.js';
 
 /** What the resolver reads of a request: the peer address and the X-Forwarded-For header. */
 function request(remoteAddress: string | undefined, forwardedFor?: string): IncomingMessage {
@@ -77,6 +81,53 @@ describe('the client IP', () => {
 
     it('is the innermost address when every hop is trusted', () => {
       expect(resolve(request('10.0.0.5', '10.0.0.6'))).to.equal('10.0.0.6');
+    });
+  });
+
+  describe('a forwarded entry that is not a bare address', () => {
+    it('counts without its port, IPv4 and bracketed IPv6 alike', () => {
+      expect(parseForwardedAddress('203.0.113.9:4711')).to.equal('203.0.113.9');
+      expect(parseForwardedAddress('[2001:db8::1]:443')).to.equal('2001:db8::1');
+      expect(parseForwardedAddress('[2001:db8::1]')).to.equal('2001:db8::1');
+      expect(parseForwardedAddress('2001:db8::1')).to.equal('2001:db8::1');
+      expect(parseForwardedAddress('[::ffff:203.0.113.9]:80')).to.equal('203.0.113.9');
+    });
+
+    it('is no address when it is anything else', () => {
+      for (const entry of [
+        'not-an-ip',
+        'unknown',
+        'example.com',
+        'example.com:80',
+        '203.0.113.300',
+        '203.0.113',
+        '1.2.3.4:port',
+        '[1.2.3.4]:80x',
+        '[not-an-ip]:80',
+        'fe80::1%eth0',
+        '[fe80::1%25eth0]:80',
+        '2001:db8:::1',
+        '_gazonk',
+      ]) {
+        expect(parseForwardedAddress(entry), entry).to.equal(null);
+      }
+    });
+
+    it('behind one proxy: a port is dropped; no address means the peer address', () => {
+      const resolve = createClientIpResolver(1);
+      expect(resolve(request('10.0.0.5', '203.0.113.9:4711'))).to.equal('203.0.113.9');
+      expect(resolve(request('10.0.0.5', '[2001:db8::1]:443'))).to.equal('2001:db8::1');
+      expect(resolve(request('10.0.0.5', 'not-an-ip'))).to.equal('10.0.0.5');
+      expect(resolve(request('10.0.0.5', '198.51.100.1, not-an-ip'))).to.equal('10.0.0.5');
+      // What the client wrote before the proxy's entry is never read, malformed or not.
+      expect(resolve(request('10.0.0.5', 'not-an-ip, 198.51.100.1'))).to.equal('198.51.100.1');
+      expect(resolve(request('10.0.0.5', '198.51.100.1,'))).to.equal('198.51.100.1');
+    });
+
+    it('with a list of trusted proxies: a malformed hop is not trusted, and the peer counts', () => {
+      const resolve = createClientIpResolver(['10.0.0.0/8']);
+      expect(resolve(request('10.0.0.5', '198.51.100.1, 10.1.2.3:8080'))).to.equal('198.51.100.1');
+      expect(resolve(request('10.0.0.5', '198.51.100.1, garbage'))).to.equal('10.0.0.5');
     });
   });
 
