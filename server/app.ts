@@ -3,7 +3,8 @@
  *
  *   query lane: plain GET reads of query procedures, REST and tRPC (http/query-lane.ts)
  *   └─ otherwise Koa:
- *      request context → access log → error boundary → security headers, CORS, allowed hosts
+ *      request context → access log → error boundary → security headers (and no-store on
+ *      /api/auth/ and /trpc/), CORS, allowed hosts
  *        ├─ /health/          real checks of PostgreSQL and the cache
  *        ├─ /health/live      liveness: answers while the event loop turns, checks nothing
  *        ├─ /health/ready     readiness: PostgreSQL reachable and not draining
@@ -24,7 +25,12 @@ import { buildOpenApiDocument } from './http/openapi.js';
 import { createQueryLane, type RequestLane } from './http/query-lane.js';
 import { describeRequest, requestContext } from './http/request-context.js';
 import { createRestBridge } from './http/rest-bridge.js';
-import { helmetHeaders, setHeaders, type HeaderList } from './http/security-headers.js';
+import {
+  edgeHeaders,
+  helmetHeaders,
+  setHeaders,
+  type HeaderList,
+} from './http/security-headers.js';
 import { trpcHandler } from './http/trpc-handler.js';
 import { createClientIpResolver, type ClientIpResolver } from './lib/client-ip.js';
 import { appRouter } from './routers/_app.js';
@@ -36,7 +42,8 @@ export const SERVICE_VERSION = '0.1.0';
 interface EdgeSettings {
   resolveClientIp: ClientIpResolver;
   hostAllowed: HostCheck;
-  securityHeaders: HeaderList;
+  /** The security headers, and no-store for token-bearing paths (http/security-headers.ts). */
+  headersFor: (path: string) => HeaderList;
   createContext: (request: RequestInfo) => Context;
 }
 
@@ -45,7 +52,7 @@ function edgeSettings(deps: Dependencies): EdgeSettings {
   return {
     resolveClientIp: createClientIpResolver(config.http.trustProxy),
     hostAllowed: createHostCheck(config.http.allowedHosts),
-    securityHeaders: helmetHeaders(),
+    headersFor: edgeHeaders(helmetHeaders()),
     createContext: (request) => ({ services, request }),
   };
 }
@@ -68,7 +75,7 @@ export function createHttpLayers(deps: Dependencies): { lane: RequestLane; koa: 
     describeRequest: (request: IncomingMessage) => describeRequest(request, edge.resolveClientIp),
     createContext: edge.createContext,
     hostAllowed: edge.hostAllowed,
-    securityHeaders: edge.securityHeaders,
+    headersFor: edge.headersFor,
     logger: deps.logger,
   });
   return { lane, koa: createKoaApp(deps, edge) };
@@ -86,7 +93,7 @@ function createKoaApp(deps: Dependencies, edge: EdgeSettings): Koa {
   app.use(accessLog(logger));
   app.use(errorBoundary(logger));
   app.use((ctx, next) => {
-    setHeaders(ctx.res, edge.securityHeaders);
+    setHeaders(ctx.res, edge.headersFor(ctx.path));
     return next();
   });
   app.use(

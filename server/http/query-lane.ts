@@ -34,19 +34,32 @@ import { logTRPCFailure } from './trpc-handler.js';
 /** Takes the request and answers it (true), or leaves it to the next handler (false). */
 export type RequestLane = (request: IncomingMessage, response: ServerResponse) => boolean;
 
+type WireHeaders = Readonly<Record<string, string>>;
+
 interface LaneRoute {
   wire: 'rest' | 'trpc';
   procedurePath: string;
   procedure: AnyTRPCProcedure;
+  /** Every header but the per-response ones, as one object made once (see `send`). */
+  headers: WireHeaders;
 }
-
-type WireHeaders = Readonly<Record<string, string>>;
 
 /** The same strings the Koa stack sends (koa's JSON body, tRPC's adapter with CORS's Vary). */
 const REST_HEADERS = { Vary: 'Origin', 'Content-Type': 'application/json; charset=utf-8' };
 const TRPC_HEADERS = { Vary: 'trpc-accept, accept, Origin', 'Content-Type': 'application/json' };
 
-function laneRoutes(router: AnyTRPCRouter, restPrefix: string, trpcPrefix: string) {
+function laneRoutes(
+  router: AnyTRPCRouter,
+  restPrefix: string,
+  trpcPrefix: string,
+  headersFor: (path: string) => HeaderList,
+) {
+  // The headers every answer of a route carries, as one object made once: handed to writeHead
+  // whole, node writes them without building its header map first.
+  const headersOf = (path: string, wire: WireHeaders): WireHeaders => ({
+    ...Object.fromEntries(headersFor(path)),
+    ...wire,
+  });
   const routes = new Map<string, LaneRoute>();
   const procedures = router._def.procedures as Record<string, AnyTRPCProcedure>;
   for (const route of restRoutes(router)) {
@@ -57,13 +70,20 @@ function laneRoutes(router: AnyTRPCRouter, restPrefix: string, trpcPrefix: strin
       wire: 'rest',
       procedurePath: route.procedurePath,
       procedure: procedures[route.procedurePath]!,
+      headers: headersOf(path, REST_HEADERS),
     };
     routes.set(path, entry);
     routes.set(path.replace(/\/$/, ''), entry);
   }
   for (const [procedurePath, procedure] of Object.entries(procedures)) {
     if (procedure._def.type !== 'query') continue;
-    routes.set(`${trpcPrefix}/${procedurePath}`, { wire: 'trpc', procedurePath, procedure });
+    const path = `${trpcPrefix}/${procedurePath}`;
+    routes.set(path, {
+      wire: 'trpc',
+      procedurePath,
+      procedure,
+      headers: headersOf(path, TRPC_HEADERS),
+    });
   }
   return routes;
 }
@@ -75,16 +95,12 @@ export function createQueryLane(options: {
   describeRequest: (request: IncomingMessage) => RequestInfo;
   createContext: (request: RequestInfo) => Context;
   hostAllowed: HostCheck;
-  securityHeaders: HeaderList;
+  /** The same edge headers Koa sends for a path (security headers, no-store where private). */
+  headersFor: (path: string) => HeaderList;
   logger: Logger;
 }): RequestLane {
   const { router, logger } = options;
-  // The headers every answer of a wire format carries, as one object made once: handed to
-  // writeHead whole, node writes them without building its header map first.
-  const security = Object.fromEntries(options.securityHeaders);
-  const restHeaders: WireHeaders = { ...security, ...REST_HEADERS };
-  const trpcHeaders: WireHeaders = { ...security, ...TRPC_HEADERS };
-  const routes = laneRoutes(router, options.restPrefix, options.trpcPrefix);
+  const routes = laneRoutes(router, options.restPrefix, options.trpcPrefix, options.headersFor);
   const trpcConfig = router._def._config;
   const NO_INPUT = Symbol('no input');
 
@@ -149,21 +165,14 @@ export function createQueryLane(options: {
         route.wire === 'rest'
           ? JSON.stringify(output)
           : JSON.stringify(transformTRPCResponse(trpcConfig, { result: { data: output } }));
-      send(
-        response,
-        status,
-        request,
-        route.wire === 'rest' ? restHeaders : trpcHeaders,
-        undefined,
-        body,
-      );
+      send(response, status, request, route.headers, undefined, body);
     } catch (thrown) {
       if (route.wire === 'rest') {
         const appError = toAppError(thrown);
         const wire = toWireError(appError);
         status = wire.status;
         if (status >= 500) logServerError(logger, appError, request.requestId, path);
-        send(response, status, request, restHeaders, wire.headers, JSON.stringify(wire.body));
+        send(response, status, request, route.headers, wire.headers, JSON.stringify(wire.body));
       } else {
         const error = getTRPCErrorFromUnknown(thrown);
         logTRPCFailure(logger, error, route.procedurePath, request.requestId);
@@ -177,7 +186,7 @@ export function createQueryLane(options: {
         });
         status = (shape.data as { httpStatus: number }).httpStatus;
         const body = JSON.stringify(transformTRPCResponse(trpcConfig, { error: shape }));
-        send(response, status, request, trpcHeaders, rateLimitResponseHeaders([error]), body);
+        send(response, status, request, route.headers, rateLimitResponseHeaders([error]), body);
       }
     }
     if (logging) {

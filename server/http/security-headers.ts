@@ -1,7 +1,10 @@
 /**
- * Helmet's default security headers, worked out once at start-up. With its default options
- * helmet sets the same static headers on every response, so running it per request (as
- * koa-helmet does) only repeats the work; both the Koa stack and the query lane send this list.
+ * The headers every answer carries, decided in one place for both the Koa stack and the query
+ * lane: helmet's default security headers, and `Cache-Control: no-store` on every answer under
+ * /api/auth/ and /trpc/ (success or error), where tokens and a person's data are answered.
+ * Helmet's headers are worked out once at start-up: with its default options helmet sets the
+ * same static headers on every response, so running it per request (as koa-helmet does) only
+ * repeats the work.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
@@ -25,6 +28,20 @@ export function helmetHeaders(): HeaderList {
   // Options that compute a header per request (a CSP nonce function) would need the request.
   if (!finished) throw new Error('helmet did not finish synchronously: its headers are not static');
   return headers;
+}
+
+/**
+ * Where tokens (and a person's data) are answered. The whole prefix, not a list of token
+ * procedures, so a new one cannot be forgotten; case-insensitive, as the router matches. The
+ * OpenAPI document and the docs assets stay cacheable.
+ */
+const PRIVATE_PATH = /^\/(api\/auth|trpc)(\/|$)/i;
+const NO_STORE = ['Cache-Control', 'no-store'] as const;
+
+/** The header list for an answer to `path`: the security headers, plus no-store where private. */
+export function edgeHeaders(securityHeaders: HeaderList): (path: string) => HeaderList {
+  const privateHeaders: HeaderList = [...securityHeaders, NO_STORE];
+  return (path) => (PRIVATE_PATH.test(path) ? privateHeaders : securityHeaders);
 }
 
 export function setHeaders(response: ServerResponse, headers: HeaderList): void {

@@ -83,6 +83,8 @@ describe('the query lane answers plain reads exactly as the full Koa stack does'
       expect(fromLane.status, 'the lane answered').to.equal(status);
       expect(JSON.parse(fromLane.text)).to.deep.equal(JSON.parse(fromKoa.text));
       expect(comparable(fromLane.headers)).to.deep.equal(comparable(fromKoa.headers));
+      // Both answer a token-bearing path that no cache may keep.
+      expect(fromLane.headers['cache-control']).to.equal('no-store');
       expect(fromLane.headers['x-request-id']).to.match(/^[0-9a-f-]{36}$/);
       expect(Number(fromLane.headers['content-length'])).to.equal(Buffer.byteLength(fromLane.text));
     });
