@@ -12,11 +12,11 @@
  *        └─ /api/*            OpenAPI document, docs, and the REST bridge (JSON)
  */
 import type { IncomingMessage, RequestListener } from 'node:http';
-import cors from '@koa/cors';
 import Koa from 'koa';
 import type { Dependencies } from './deps.js';
 import { accessLog } from './http/access-log.js';
 import { allowedHosts, createHostCheck, type HostCheck } from './http/allowed-hosts.js';
+import { corsLayer } from './http/cors.js';
 import { docsRouter } from './http/docs.js';
 import { errorBoundary } from './http/error-boundary.js';
 import { HEALTH_PATHS, healthRouter } from './http/health.js';
@@ -96,27 +96,7 @@ function createKoaApp(deps: Dependencies, edge: EdgeSettings): Koa {
     setHeaders(ctx.res, edge.headersFor(ctx.path));
     return next();
   });
-  app.use(
-    cors({
-      origin: (ctx) => {
-        const origin = ctx.get('Origin');
-        return config.http.corsAllowedOrigins.includes(origin) ||
-          config.http.corsAllowedOrigins.includes('*')
-          ? origin
-          : '';
-      },
-      allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'trpc-accept'],
-      exposeHeaders: [
-        'X-Request-Id',
-        'Retry-After',
-        'RateLimit-Limit',
-        'RateLimit-Remaining',
-        'RateLimit-Reset',
-        'RateLimit-Policy',
-      ],
-      maxAge: 600,
-    }),
-  );
+  app.use(corsLayer(config.http.corsAllowedOrigins));
   app.use(allowedHosts(edge.hostAllowed, HEALTH_PATHS));
   app.use(healthRouter(deps.healthChecks, deps.lifecycle).routes());
 

@@ -238,6 +238,46 @@ describe('HTTP edges', () => {
     });
   });
 
+  describe('CORS_ALLOWED_ORIGINS=*', () => {
+    let anyOrigin: TestApp;
+    beforeEach(async () => {
+      anyOrigin = await createTestApp({ env: { CORS_ALLOWED_ORIGINS: '*' } });
+    });
+    const preflight = (origin: string) =>
+      anyOrigin
+        .http()
+        .options(LOGIN)
+        .set('Origin', origin)
+        .set('Access-Control-Request-Method', 'POST');
+    const actual = (origin: string) =>
+      anyOrigin
+        .http()
+        .post(LOGIN)
+        .set('Origin', origin)
+        .set('Content-Type', 'application/json')
+        .send(WRONG_CREDENTIALS);
+
+    it('allows any real origin, REST and tRPC', async () => {
+      const origin = 'https://anywhere.example.net';
+      expect((await preflight(origin)).headers['access-control-allow-origin']).to.equal(origin);
+      expect((await actual(origin)).headers['access-control-allow-origin']).to.equal(origin);
+      const trpc = await anyOrigin.http().get('/trpc/profile.get').set('Origin', origin);
+      expect(trpc.headers['access-control-allow-origin']).to.equal(origin);
+    });
+
+    it('never allows Origin: null (sandboxed iframes, data: and file: pages)', async () => {
+      const answers = [
+        await preflight('null'),
+        await actual('null'),
+        await anyOrigin.http().get('/trpc/profile.get').set('Origin', 'null'),
+        await anyOrigin.http().get('/api/auth/profile/').set('Origin', 'null'),
+      ];
+      for (const answer of answers) {
+        expect(answer.headers, answer.req.path).not.to.have.property('access-control-allow-origin');
+      }
+    });
+  });
+
   describe('ALLOWED_HOSTS', () => {
     it('serves listed hosts, subdomains of a ".domain" entry and a host with a port', async () => {
       for (const host of [

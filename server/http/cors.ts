@@ -1,0 +1,30 @@
+/**
+ * CORS: which browser origins may read the API's answers (CORS_ALLOWED_ORIGINS, or `*` for any).
+ *
+ * `Origin: null` is never allowed, not even by `*`: browsers send it from sandboxed iframes,
+ * `data:` and `file:` documents and some redirects, so any page can make its requests come from
+ * "null", and echoing it back would hand every such page the answers.
+ */
+import cors from '@koa/cors';
+import type { Context } from 'koa';
+
+export function corsLayer(allowedOrigins: readonly string[]) {
+  const anyOrigin = allowedOrigins.includes('*');
+  return cors({
+    origin: (ctx: Context) => {
+      const origin = ctx.get('Origin');
+      if (!origin || origin === 'null') return '';
+      return anyOrigin || allowedOrigins.includes(origin) ? origin : '';
+    },
+    allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'trpc-accept'],
+    exposeHeaders: [
+      'X-Request-Id',
+      'Retry-After',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+      'RateLimit-Policy',
+    ],
+    maxAge: 600,
+  });
+}
