@@ -2,6 +2,11 @@
  * The email outbox. Rows are written in the caller's transaction (so a message exists exactly
  * when the change that caused it does), claimed by workers with FOR UPDATE SKIP LOCKED under a
  * lease, and moved to `sent` or `failed` only by the worker that holds the claim.
+ *
+ * A payload holds live links (a reset or verification token in plain text) while the message
+ * waits. Once it is delivered or given up, the payload is emptied in the same statement that
+ * records the outcome: what an operator needs stays (recipient, kind, status, attempts, the
+ * provider's reason, timestamps), and a copy of the database holds no token that still works.
  */
 import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
 import type { Models } from '../../db/models/index.js';
@@ -142,7 +147,7 @@ export function createEmailOutboxRepository(sequelize: Sequelize, { EmailOutbox 
       return rows.map(toMessage).sort((a, b) => a.availableAt.getTime() - b.availableAt.getTime());
     },
 
-    /** Delivered: the payload (which may hold a live link) is dropped; the record stays. */
+    /** Delivered: the payload is dropped; the record stays. */
     async markSent(
       id: string,
       workerId: string,
@@ -176,7 +181,11 @@ export function createEmailOutboxRepository(sequelize: Sequelize, { EmailOutbox 
       return rows.length === 1;
     },
 
-    /** A permanent failure, or attempts used up. The payload stays, so an operator can requeue. */
+    /**
+     * A permanent failure, or attempts used up: the payload is dropped as on delivery. The
+     * message cannot be requeued; its links would be stale by then anyway, and the user asks for
+     * new ones (forgot-password, resend-verification).
+     */
     async markFailed(
       id: string,
       workerId: string,
@@ -185,7 +194,7 @@ export function createEmailOutboxRepository(sequelize: Sequelize, { EmailOutbox 
       const rows = await run(
         `UPDATE email_outbox
             SET status = 'failed', failed_at = $3, last_error = $4, updated_at = $3,
-                locked_by = NULL, locked_until = NULL
+                payload = '{}'::jsonb, locked_by = NULL, locked_until = NULL
           WHERE id = $1 AND locked_by = $2 AND status = 'sending'
         RETURNING id`,
         [id, workerId, result.now, result.error],

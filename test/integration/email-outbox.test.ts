@@ -192,7 +192,7 @@ describe('the email outbox', () => {
       'SendGrid answered 400: Does not contain a valid address. (personalizations.0.to.0.email)',
     );
     expect(row!.failedAt).to.be.instanceOf(Date);
-    expect(row!.payload, 'kept, so an operator can requeue it').to.have.property('verifyUrl');
+    expect(row!.payload, 'the verification link is dropped once given up').to.deep.equal({});
     expect(sendgrid.requests).to.have.length(1);
   });
 
@@ -207,7 +207,50 @@ describe('the email outbox', () => {
     const [row] = await outboxOf(testApp).list();
     expect(row).to.include({ status: 'failed', attempts: 3 });
     expect(row!.lastError).to.match(/^SendGrid answered 429/);
+    expect(row!.payload, 'the verification link is dropped once given up').to.deep.equal({});
     expect(sendgrid.requests).to.have.length(3);
+  });
+
+  it('keeps no live link in a row once it is sent or given up, only what an operator needs', async () => {
+    // The first message is refused for good, the rest delivered.
+    sendgrid.answer = (_request, index) =>
+      index === 0
+        ? { status: 400, body: { errors: [{ message: 'Bad address.' }] } }
+        : { status: 202 };
+    const testApp = await outboxApp();
+    const refused = await registerUser(testApp);
+    const delivered = await registerUser(testApp);
+    for (const email of [refused.email, delivered.email]) {
+      const forgot = await testApp.http().post('/api/auth/forgot-password/').send({ email });
+      expect(forgot.status).to.equal(200);
+    }
+    const { sequelize } = testApp.deps.database;
+    const stored = async () =>
+      (
+        await sequelize.query('SELECT row_to_json(o)::text AS row FROM email_outbox o', {
+          plain: false,
+          raw: true,
+        })
+      )[0] as Array<{ row: string }>;
+    const waiting = await stored();
+    expect(
+      waiting.filter(({ row }) => row.includes('token=')),
+      'links wait in the outbox',
+    ).to.have.length(4);
+
+    await worker(testApp).drain();
+    const rows = await outboxOf(testApp).list();
+    expect(rows.map((row) => row.status).sort()).to.deep.equal(['failed', 'sent', 'sent', 'sent']);
+    for (const { row } of await stored()) expect(row).to.not.include('token=');
+    for (const row of rows) {
+      expect(row.payload).to.deep.equal({});
+      expect(row.recipient).to.be.oneOf([refused.email, delivered.email]);
+      expect(row.kind).to.be.oneOf(['welcome', 'password_reset']);
+      expect(row.attempts).to.equal(1);
+      expect(row.createdAt).to.be.instanceOf(Date);
+      expect(row.sentAt ?? row.failedAt).to.be.instanceOf(Date);
+    }
+    expect(rows.find((row) => row.status === 'failed')!.lastError).to.include('Bad address.');
   });
 
   it('waits at least as long as a 429 Retry-After asks', async () => {
