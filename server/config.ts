@@ -95,6 +95,11 @@ const environmentSchema = z.object({
   TRPC_MAX_BATCH_SIZE: integer(1, 100).default(10),
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default(10),
   SHUTDOWN_DELAY_SECONDS: integer(0, 300).optional(),
+  // Slow clients (see server/http/server.ts): the time to send the headers, the whole request,
+  // and the open connections one process holds.
+  HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(5000),
+  HTTP_REQUEST_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
+  HTTP_MAX_CONNECTIONS: integer(1, 1_000_000).default(4096),
 
   DATABASE_URL: url(/^postgres(ql)?:$/, 'postgres://').optional(),
   DB_NAME: z.string().min(1).optional(),
@@ -212,6 +217,9 @@ export interface Config {
     shutdownTimeoutMs: number;
     /** After SIGTERM, how long readiness fails while the listener still accepts. */
     shutdownDelayMs: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    maxConnections: number;
   };
   logLevel: string;
   database: DatabaseConfig;
@@ -413,6 +421,11 @@ function crossVariableRules(
     refuse('EMAIL_BACKEND', 'EMAIL_BACKEND=smtp needs EMAIL_HOST');
   if (environment.DB_POOL_MIN > environment.DB_POOL_MAX)
     refuse('DB_POOL_MIN', 'DB_POOL_MIN must not exceed DB_POOL_MAX');
+  if (environment.HTTP_HEADERS_TIMEOUT_MS > environment.HTTP_REQUEST_TIMEOUT_MS)
+    refuse(
+      'HTTP_HEADERS_TIMEOUT_MS',
+      'HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS',
+    );
   if (environment.RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK < environment.RATE_LIMIT_LOGIN_ACCOUNT_WINDOW)
     refuse(
       'RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK',
@@ -508,6 +521,9 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
       shutdownDelayMs:
         (environment.SHUTDOWN_DELAY_SECONDS ?? (environment.NODE_ENV === 'production' ? 5 : 0)) *
         1000,
+      headersTimeoutMs: environment.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: environment.HTTP_REQUEST_TIMEOUT_MS,
+      maxConnections: environment.HTTP_MAX_CONNECTIONS,
     },
     logLevel: environment.LOG_LEVEL ?? (environment.NODE_ENV === 'test' ? 'silent' : 'info'),
     database,

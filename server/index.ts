@@ -4,13 +4,14 @@
  * On SIGTERM (what orchestrators send) the readiness probe fails first and the listener stays
  * open for SHUTDOWN_DELAY_SECONDS, so load balancers stop sending before connections are refused.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMigrator } from '../db/migrate.js';
 import { createHttpHandler } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildDependencies } from './deps.js';
 import { scrubSecrets } from './lib/log-redaction.js';
+import { createHttpServer } from './http/server.js';
 import { lowerBackgroundThreadPriority } from './lib/thread-priority.js';
 
 function loadConfigOrExit(): Config {
@@ -112,11 +113,8 @@ async function main() {
   }
   void deps.hasher.verifyDummy('warm-up').catch(() => undefined);
 
-  const server = createServer(createHttpHandler(deps));
+  const server = createHttpServer(createHttpHandler(deps), config.http);
   const drain = drainOnClose(server);
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.http.port, config.http.host, resolve);

@@ -38,6 +38,21 @@ describe('configuration', () => {
     expect(config.secretKeyIsEphemeral).to.equal(true);
   });
 
+  it('bounds slow clients by default: headers in 5 s, a request in 30 s, 4096 connections', () => {
+    expect(loadConfig({}).http).to.include({
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 30_000,
+      maxConnections: 4096,
+    });
+    expect(
+      loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_MAX_CONNECTIONS: '100' }).http,
+    ).to.include({ headersTimeoutMs: 2000, maxConnections: 100 });
+    expect(
+      configError({ HTTP_HEADERS_TIMEOUT_MS: '40000', HTTP_REQUEST_TIMEOUT_MS: '30000' }),
+    ).to.match(/HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS/);
+    expect(configError({ HTTP_MAX_CONNECTIONS: '0' })).to.match(/HTTP_MAX_CONNECTIONS/);
+  });
+
   it('reads the original Django service settings (DB_*, lifetimes in minutes and days)', () => {
     const config = loadConfig({
       DB_NAME: 'auth',
