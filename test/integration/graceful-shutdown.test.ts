@@ -129,7 +129,10 @@ describe('the service process', function () {
       const signalled = Date.now();
       running.child.kill('SIGTERM');
       expect(await refusedWithin(running.port, 5000)).to.equal('ECONNREFUSED');
-      expect(running.child.exitCode, 'still draining').to.equal(null);
+      expect(
+        running.child.exitCode,
+        `still draining: ${running.stderr()} ${running.stdout()}`,
+      ).to.equal(null);
 
       socket.write(body.slice(half));
       const completed = Date.now();
