@@ -215,6 +215,22 @@ describe('crafted cursors', function () {
     }
   });
 
+  it('sessions/ is not paged: a cursor sent to it is ignored, over REST and tRPC', async () => {
+    for (const cursor of craftedCursors('activity', 20, 7)) {
+      const rest = await testApp
+        .http()
+        .get('/api/auth/sessions/')
+        .query({ cursor })
+        .set(bearer(member.access));
+      expect(rest.status, cursor).to.equal(200);
+      const trpc = await testApp
+        .http()
+        .get(`/trpc/sessions.list?input=${trpcInput({ json: { cursor } })}`)
+        .set(bearer(member.access));
+      expect(trpc.status, cursor).to.equal(200);
+    }
+  });
+
   it('still pages from positions at the very edge of the valid range', async () => {
     const edges: Array<[Kind, string, string]> = [
       ['activity', String(MAX_MICROS), String(MAX_BIGINT)],
