@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { SERVICE_VERSION } from '../server/app.js';
+import { SERVICE_VERSION } from '../server/http/routes.js';
 import { buildOpenApiDocument } from '../server/http/openapi.js';
 import { appRouter } from '../server/routers/_app.js';
 

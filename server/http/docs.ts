@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import Router, { type RouterContext } from '@koa/router';
+import { AppError } from '../errors.js';
+import type { Context } from 'koa';
+import type { Params } from './route-table.js';
 
 const swaggerUiDirectory = (() => {
   const require = createRequire(import.meta.url);
@@ -33,31 +35,32 @@ const PAGE = `<!doctype html>
 
 const INIT = `window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#swagger-ui', deepLinking: true });`;
 
+type DocsHandler = (ctx: Context, params: Params) => Promise<void> | void;
+
 /**
  * `/api/openapi.json` and an interactive reference at `/api/docs/`, served from the
- * swagger-ui-dist package (no CDN, so it works offline and under a strict CSP).
+ * swagger-ui-dist package (no CDN, so it works offline and under a strict CSP). By path, for
+ * the route table.
  */
-export function docsRouter(document: () => object): Router {
-  const docs = new Router({ strict: true });
-  docs.get('/api/openapi.json', (ctx) => {
-    ctx.body = document();
-  });
-  const page = (ctx: RouterContext) => {
-    ctx.type = 'text/html; charset=utf-8';
-    ctx.body = PAGE;
+export function docsRoutes(document: () => object): Record<string, DocsHandler> {
+  return {
+    '/api/openapi.json': (ctx) => {
+      ctx.body = document();
+    },
+    '/api/docs/': (ctx) => {
+      ctx.type = 'text/html; charset=utf-8';
+      ctx.body = PAGE;
+    },
+    '/api/docs/init.js': (ctx) => {
+      ctx.type = 'application/javascript; charset=utf-8';
+      ctx.body = INIT;
+    },
+    '/api/docs/:asset': async (ctx, params) => {
+      const type = ASSETS[params.asset ?? ''];
+      if (!type) throw new AppError('NOT_FOUND');
+      ctx.type = type;
+      ctx.set('Cache-Control', 'public, max-age=86400');
+      ctx.body = await readFile(join(swaggerUiDirectory, params.asset!));
+    },
   };
-  docs.get('/api/docs/', page);
-  docs.get('/api/docs', page);
-  docs.get('/api/docs/init.js', (ctx) => {
-    ctx.type = 'application/javascript; charset=utf-8';
-    ctx.body = INIT;
-  });
-  docs.get('/api/docs/:asset', async (ctx) => {
-    const type = ASSETS[ctx.params.asset!];
-    if (!type) return;
-    ctx.type = type;
-    ctx.set('Cache-Control', 'public, max-age=86400');
-    ctx.body = await readFile(join(swaggerUiDirectory, ctx.params.asset!));
-  });
-  return docs;
 }

@@ -2,29 +2,22 @@ import type { Context, Next } from 'koa';
 import { AppError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../lib/logger.js';
 import { QueueFullError } from '../lib/semaphore.js';
+import { BodyError } from './request-body.js';
 import { toAppError, toWireError } from '../trpc/error-mapping.js';
 
-const CODE_BY_HTTP_STATUS: Record<number, ErrorCode> = {
+const CODE_BY_BODY_STATUS: Record<BodyError['status'], ErrorCode> = {
   400: 'VALIDATION_ERROR',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
-/** Errors from Koa's own layers (body parsing, routing) carry a status and an `expose` flag. */
-function fromHttpError(error: unknown): AppError | null {
-  const status = (error as { status?: number; expose?: boolean } | null)?.status;
-  const code = status ? CODE_BY_HTTP_STATUS[status] : undefined;
-  if (!code) return null;
-  if (status === 400) {
-    // Malformed JSON: say so, without echoing the body back.
-    return new AppError('VALIDATION_ERROR', {
-      detail: 'JSON parse error: the request body is not valid JSON.',
-      fieldErrors: { non_field_errors: ['JSON parse error: the request body is not valid JSON.'] },
-    });
-  }
-  return new AppError(code);
+/** A body that could not be read; a malformed one is said so without echoing it back. */
+function fromBodyError(error: BodyError): AppError {
+  const code = CODE_BY_BODY_STATUS[error.status];
+  return new AppError(code, {
+    detail: error.message,
+    ...(code === 'VALIDATION_ERROR' ? { fieldErrors: { non_field_errors: [error.message] } } : {}),
+  });
 }
 
 /**
@@ -46,17 +39,8 @@ export function errorBoundary(logger: Logger) {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
-      if (ctx.body === undefined && ctx.respond !== false) {
-        // The router's allowedMethods left an Allow header: 405, or 501 for an unknown method.
-        const allowed = ctx.response.get('Allow') !== '';
-        if (ctx.status === 405 || (ctx.status === 501 && allowed)) {
-          throw new AppError('METHOD_NOT_ALLOWED');
-        }
-        if (ctx.status === 404 || ctx.status === 501) throw new AppError('NOT_FOUND');
-      }
     } catch (error) {
-      const appError =
-        error instanceof AppError ? error : (fromHttpError(error) ?? toAppError(error));
+      const appError = error instanceof BodyError ? fromBodyError(error) : toAppError(error);
       const wire = toWireError(appError);
       if (wire.status >= 500) {
         logServerError(logger, appError, ctx.state.request?.requestId, ctx.path);

@@ -15,7 +15,7 @@
  * Each path answers with and without its trailing slash and is exempt from ALLOWED_HOSTS
  * (kubelets and load balancers address instances by IP). Never cached.
  */
-import Router, { type RouterContext } from '@koa/router';
+import type { Context } from 'koa';
 import type { Lifecycle } from '../lib/lifecycle.js';
 
 export type HealthCheck = () => Promise<void>;
@@ -32,12 +32,11 @@ const CHECK_TIMEOUT_MS = 2000;
 const NOT_READY_RETRY_AFTER_SECONDS = 5;
 
 const bothSpellings = (path: string) => [`${path}/`, path];
-const HEALTH = bothSpellings('/health');
-const LIVE = bothSpellings('/health/live');
-const READY = bothSpellings('/health/ready');
 
 /** Every health path, for the ALLOWED_HOSTS exemption. */
-export const HEALTH_PATHS: readonly string[] = [...HEALTH, ...LIVE, ...READY];
+export const HEALTH_PATHS: readonly string[] = ['/health', '/health/live', '/health/ready'].flatMap(
+  bothSpellings,
+);
 
 function withTimeout(check: HealthCheck): Promise<CheckResult> {
   let timer: NodeJS.Timeout | undefined;
@@ -60,36 +59,38 @@ async function runChecks(checks: HealthChecks) {
   return { database, cache };
 }
 
-function answer(ctx: RouterContext, healthy: boolean, checks: Record<string, string>) {
+function answer(ctx: Context, healthy: boolean, checks: Record<string, string>) {
   ctx.status = healthy ? 200 : 503;
   ctx.set('Cache-Control', 'no-store');
   ctx.body = { status: healthy ? 'healthy' : 'unhealthy', service: 'auth_service', checks };
 }
 
-export function healthRouter(checks: HealthChecks, lifecycle: Lifecycle): Router {
-  const router = new Router({ strict: true });
+/** The probes' handlers by path (the route table serves each with and without its slash). */
+export function healthRoutes(
+  checks: HealthChecks,
+  lifecycle: Lifecycle,
+): Record<string, (ctx: Context) => Promise<void> | void> {
+  return {
+    '/health/': async (ctx) => {
+      const results = await runChecks(checks);
+      answer(ctx, results.database === 'ok' && results.cache === 'ok', results);
+    },
 
-  router.get(HEALTH, async (ctx) => {
-    const results = await runChecks(checks);
-    answer(ctx, results.database === 'ok' && results.cache === 'ok', results);
-  });
+    '/health/live': (ctx) => answer(ctx, true, {}),
 
-  router.get(LIVE, (ctx) => answer(ctx, true, {}));
-
-  router.get(READY, async (ctx) => {
-    // While draining the answer is settled: no round trips as the process winds down.
-    const results = lifecycle.draining ? undefined : await runChecks(checks);
-    if (!results || lifecycle.draining) {
-      ctx.set('Retry-After', String(NOT_READY_RETRY_AFTER_SECONDS));
-      return answer(ctx, false, { shutdown: 'draining' });
-    }
-    const ready = results.database === 'ok';
-    if (!ready) ctx.set('Retry-After', String(NOT_READY_RETRY_AFTER_SECONDS));
-    answer(ctx, ready, {
-      database: results.database,
-      cache: results.cache === 'ok' ? 'ok' : 'degraded',
-    });
-  });
-
-  return router;
+    '/health/ready': async (ctx) => {
+      // While draining the answer is settled: no round trips as the process winds down.
+      const results = lifecycle.draining ? undefined : await runChecks(checks);
+      if (!results || lifecycle.draining) {
+        ctx.set('Retry-After', String(NOT_READY_RETRY_AFTER_SECONDS));
+        return answer(ctx, false, { shutdown: 'draining' });
+      }
+      const ready = results.database === 'ok';
+      if (!ready) ctx.set('Retry-After', String(NOT_READY_RETRY_AFTER_SECONDS));
+      answer(ctx, ready, {
+        database: results.database,
+        cache: results.cache === 'ok' ? 'ok' : 'degraded',
+      });
+    },
+  };
 }

@@ -66,12 +66,17 @@ export function buildOpenApiDocument(appRouter: AnyTRPCRouter, version: string):
   // Keyed by method too: two procedures may share a path (GET and PATCH of one resource).
   const routeKey = (method: string, path: string) =>
     `${method.toUpperCase()} ${path.replace(/\/$/, '')}`;
-  const metaByRoute = new Map<string, NonNullable<RouteMeta['openapi']>>();
+  const metaByRoute = new Map<string, NonNullable<RouteMeta['openapi']> & { guarded: boolean }>();
   for (const procedure of Object.values(
     appRouter._def.procedures as Record<string, AnyTRPCProcedure>,
   )) {
-    const openapi = (procedure._def.meta as RouteMeta | undefined)?.openapi;
-    if (openapi) metaByRoute.set(routeKey(openapi.method, openapi.path), openapi);
+    const meta = procedure._def.meta as RouteMeta | undefined;
+    if (meta?.openapi) {
+      metaByRoute.set(routeKey(meta.openapi.method, meta.openapi.path), {
+        ...meta.openapi,
+        guarded: meta.guard !== 'public',
+      });
+    }
   }
 
   const paths: JsonObject = {};
@@ -85,7 +90,7 @@ export function buildOpenApiDocument(appRouter: AnyTRPCRouter, version: string):
       const success = operation.responses['200'];
       if (success) responses[String(meta?.successStatus ?? 200)] = success;
       const statuses: Record<string, string> = {
-        ...(meta?.protect ? ERROR_STATUSES_PROTECTED : ERROR_STATUSES_PUBLIC),
+        ...(meta?.guarded ? ERROR_STATUSES_PROTECTED : ERROR_STATUSES_PUBLIC),
         ...meta?.errorResponses,
       };
       for (const [status, description] of Object.entries(statuses).sort(
@@ -93,7 +98,7 @@ export function buildOpenApiDocument(appRouter: AnyTRPCRouter, version: string):
       ))
         responses[status] = errorResponse(description);
       operation.responses = responses;
-      if (!meta?.protect) delete operation.security;
+      if (!meta?.guarded) delete operation.security;
       if (meta?.alsoMethods) {
         for (const extra of meta.alsoMethods) {
           (item as JsonObject)[extra.toLowerCase()] = {

@@ -1,11 +1,42 @@
-import type { AnyTRPCProcedure, AnyTRPCRouter, TRPCError } from '@trpc/server';
+/**
+ * tRPC over HTTP at `/trpc/<procedure>`.
+ *
+ * A single call (what the client SDK's httpLink sends: a query as GET with `?input=`, a mutation
+ * as POST with a JSON body) is answered here, with the procedure found in the route table and
+ * tRPC's own exported helpers for the error shape and the transformer: the JSON-RPC envelope of
+ * one call is small, and tRPC's adapter would wrap every request in a Fetch `Request` and write
+ * it through a WHATWG stream. Batches (`?batch=1`) and streamed answers (`trpc-accept`) go to
+ * tRPC's own node adapter, which knows their formats; both arrive here through the same edge.
+ */
+import {
+  getTRPCErrorFromUnknown,
+  getTRPCErrorShape,
+  transformTRPCResponse,
+  TRPCError,
+  type AnyTRPCProcedure,
+  type AnyTRPCRouter,
+} from '@trpc/server';
 import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
-import type { Context as KoaContext, Next } from 'koa';
+import type { Context as KoaContext } from 'koa';
 import { AppError } from '../errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Context, RouteMeta } from '../trpc/context.js';
+import type { Context, RequestInfo, RouteMeta } from '../trpc/context.js';
 import { toAppError, toTRPCError } from '../trpc/error-mapping.js';
+import type { Operation } from '../trpc/operations.js';
 import { passwordUse, rateLimitResponseHeaders } from '../trpc/rate-limit.js';
+import { callProcedure } from './procedure-call.js';
+import { BodyError, readJsonBody } from './request-body.js';
+import type { Params } from './route-table.js';
+
+export interface TrpcHandlerOptions {
+  router: AnyTRPCRouter;
+  operations: readonly Operation[];
+  bodyLimitBytes: number;
+  /** The most calls a batch may hold; a longer one is refused whole with a 400. */
+  maxBatchSize: number;
+  logger: Logger;
+  createContext: (request: RequestInfo) => Context;
+}
 
 /**
  * A password hash is the most expensive thing a call can ask for, and the hash queue is shared
@@ -25,44 +56,108 @@ function refuseSecondPasswordHash(calls: ReadonlyArray<{ procedure: AnyTRPCProce
 }
 
 /** An internal error behind a tRPC call is logged with its cause; the client gets the shape. */
-export function logTRPCFailure(
-  logger: Logger,
-  error: TRPCError,
-  path: string | undefined,
-  requestId: string,
-): void {
+function logFailure(logger: Logger, error: TRPCError, path: string, requestId: string): void {
   if (toAppError(error).code === 'INTERNAL_ERROR') {
     logger.error({ err: error.cause ?? error, path, requestId }, 'trpc call failed');
   }
 }
 
-/** tRPC's own node-http handler under `prefix`; it writes the response itself. */
-export function trpcHandler(options: {
-  router: AnyTRPCRouter;
-  prefix: string;
-  maxBodySize: number;
-  /** The most calls a batch may hold; a longer one is refused whole with a 400. */
-  maxBatchSize: number;
-  logger: Logger;
-  createContext: (ctx: KoaContext) => Context;
-}) {
-  const { prefix } = options;
-  return async (ctx: KoaContext, next: Next) => {
-    if (!ctx.path.startsWith(`${prefix}/`)) return next();
-    // Koa starts every response at 404; tRPC sets its own status and writes the body itself.
+const BODY_ERROR_CODES = {
+  400: 'PARSE_ERROR',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+} as const;
+
+export function trpcHandler(options: TrpcHandlerOptions) {
+  const { router, logger } = options;
+  const config = router._def._config;
+  const byPath = new Map(options.operations.map((operation) => [operation.path, operation]));
+
+  /** The call's input as the client sent it, through the transformer (superjson). */
+  async function readInput(ctx: KoaContext, operation: Operation): Promise<unknown> {
+    let raw: unknown;
+    if (operation.type === 'query') {
+      const text = ctx.query.input;
+      if (typeof text !== 'string') return undefined;
+      try {
+        raw = JSON.parse(text);
+      } catch (cause) {
+        throw new TRPCError({ code: 'PARSE_ERROR', message: 'Unable to parse the input', cause });
+      }
+    } else {
+      try {
+        raw = await readJsonBody(ctx, options.bodyLimitBytes, { requireType: false });
+      } catch (error) {
+        if (!(error instanceof BodyError)) throw error;
+        throw new TRPCError({ code: BODY_ERROR_CODES[error.status], message: error.message });
+      }
+    }
+    if (raw === undefined) return undefined;
+    try {
+      return config.transformer.input.deserialize(raw);
+    } catch (cause) {
+      throw new TRPCError({ code: 'PARSE_ERROR', message: 'Unable to parse the input', cause });
+    }
+  }
+
+  async function single(ctx: KoaContext, path: string) {
+    const operation = byPath.get(path);
+    ctx.state.route = { wire: 'trpc', operation: operation?.path ?? null };
+    const procedureContext = options.createContext(ctx.state.request);
+    let input: unknown;
+    let body: unknown;
+    try {
+      if (!operation) {
+        throw new TRPCError({ code: 'NOT_FOUND', message: `No procedure found on path "${path}"` });
+      }
+      const method = operation.type === 'query' ? ['GET', 'HEAD'] : ['POST'];
+      if (!method.includes(ctx.method)) {
+        throw new TRPCError({
+          code: 'METHOD_NOT_SUPPORTED',
+          message: `Unsupported ${ctx.method}-request to ${operation.type} procedure at path "${path}"`,
+        });
+      }
+      input = await readInput(ctx, operation);
+      const output = await callProcedure(operation, procedureContext, input);
+      ctx.status = 200;
+      body = transformTRPCResponse(config, { result: { data: output } });
+    } catch (thrown) {
+      const error = getTRPCErrorFromUnknown(thrown);
+      logFailure(logger, error, path, ctx.state.request.requestId);
+      const shape = getTRPCErrorShape({
+        config,
+        error,
+        type: operation?.type ?? 'unknown',
+        path,
+        input,
+        ctx: procedureContext,
+      });
+      ctx.status = (shape.data as { httpStatus: number }).httpStatus;
+      ctx.set(rateLimitResponseHeaders([error]));
+      body = transformTRPCResponse(config, { error: shape });
+    }
+    ctx.vary('trpc-accept');
+    ctx.type = 'application/json';
+    ctx.body = JSON.stringify(body);
+  }
+
+  /** tRPC's own node handler, for batches and streams; it writes the answer itself. */
+  async function adapter(ctx: KoaContext, path: string) {
+    ctx.state.route = { wire: 'trpc', operation: 'batch' };
+    // Koa starts every answer at 404, and tRPC's adapter keeps a status it finds set.
     ctx.status = 200;
     ctx.respond = false;
     await nodeHTTPRequestHandler({
-      router: options.router,
+      router,
       req: ctx.req,
       res: ctx.res,
-      path: ctx.path.slice(prefix.length + 1),
-      maxBodySize: options.maxBodySize,
+      path,
+      maxBodySize: options.bodyLimitBytes,
       maxBatchSize: options.maxBatchSize,
       // Runs before any call of the request does.
       createContext: ({ info }) => {
         refuseSecondPasswordHash(info.calls);
-        return options.createContext(ctx);
+        return options.createContext(ctx.state.request);
       },
       // A 429 carries Retry-After and the RateLimit headers here too, as on REST. tRPC replaces
       // the Vary header CORS set, so Origin goes back on (appended to tRPC's own).
@@ -72,8 +167,14 @@ export function trpcHandler(options: {
           ...Object.entries(rateLimitResponseHeaders(errors)),
         ]),
       }),
-      onError: ({ error, path }) =>
-        logTRPCFailure(options.logger, error, path, ctx.state.request.requestId),
+      onError: ({ error, path: callPath }) =>
+        logFailure(logger, error, callPath ?? path, ctx.state.request.requestId),
     });
+  }
+
+  return (ctx: KoaContext, params: Params) => {
+    const path = params['*'] ?? '';
+    const streamedOrBatched = ctx.query.batch === '1' || ctx.get('trpc-accept') !== '';
+    return streamedOrBatched ? adapter(ctx, path) : single(ctx, path);
   };
 }

@@ -10,7 +10,6 @@ export const activityRouter = router({
         summary: "The caller's activity log, newest first",
         description: 'Cursor-paginated: pass `next_cursor` back as `cursor` until it is null.',
         tags: ['activity'],
-        protect: true,
       },
     })
     .input(activityListInput.prefault({}))

@@ -21,7 +21,6 @@ export const adminRouter = router({
         path: '/auth/admin/users/',
         summary: 'Users, newest first; search by email or name, filter by flags',
         tags,
-        protect: true,
       },
     })
     .input(adminUserListInput.prefault({}))
@@ -35,7 +34,6 @@ export const adminRouter = router({
         path: '/auth/admin/users/{id}/',
         summary: 'One user, with their active sessions',
         tags,
-        protect: true,
       },
     })
     .input(adminUserIdInput)
@@ -52,7 +50,6 @@ export const adminRouter = router({
           'Deactivating revokes every session at once. The last active superuser cannot be ' +
           'deactivated or lose staff status (400 VALIDATION_ERROR).',
         tags,
-        protect: true,
       },
     })
     .input(adminUserUpdateInput)
@@ -68,7 +65,6 @@ export const adminRouter = router({
         path: '/auth/admin/users/{id}/activity/',
         summary: "A user's activity log, newest first, with metadata",
         tags,
-        protect: true,
       },
     })
     .input(adminUserActivityInput)

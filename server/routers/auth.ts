@@ -55,7 +55,6 @@ export const authRouter = router({
         path: '/auth/logout/',
         summary: 'Revoke this session (and a given refresh token)',
         tags,
-        protect: true,
       },
     })
     .input(logoutInput)
@@ -69,7 +68,6 @@ export const authRouter = router({
         path: '/auth/logout-all/',
         summary: 'Revoke every session of the caller, this one included',
         tags,
-        protect: true,
       },
     })
     .output(logoutAllOutput)
@@ -128,7 +126,6 @@ export const authRouter = router({
         path: '/auth/change-password/',
         summary: 'Change the password; other sessions end',
         tags,
-        protect: true,
       },
     })
     .input(changePasswordInput)
@@ -157,7 +154,6 @@ export const authRouter = router({
         path: '/auth/resend-verification/',
         summary: 'Email a new verification link (limited per account)',
         tags,
-        protect: true,
       },
     })
     .input(resendVerificationInput)

@@ -12,7 +12,6 @@ export const profileRouter = router({
         path: '/auth/profile/',
         summary: 'The current user',
         tags,
-        protect: true,
       },
     })
     .output(userOutput)
@@ -25,7 +24,6 @@ export const profileRouter = router({
         path: '/auth/profile/update/',
         summary: 'Change the full name',
         tags,
-        protect: true,
         alsoMethods: ['PATCH'],
       },
     })

@@ -12,7 +12,6 @@ export const sessionsRouter = router({
         path: '/auth/sessions/',
         summary: "The caller's active sessions, one per login",
         tags,
-        protect: true,
       },
     })
     .output(sessionListOutput)
@@ -25,7 +24,6 @@ export const sessionsRouter = router({
         path: '/auth/sessions/{id}/',
         summary: 'End one session (ending the current one logs out)',
         tags,
-        protect: true,
       },
     })
     .input(sessionIdInput)

@@ -29,15 +29,22 @@ export interface RootContext {
   request: RequestInfo;
 }
 
+/**
+ * Who may call a procedure: anyone, the holder of a live session's access token, or staff. Set
+ * by the builder the procedure is made from (init.ts), never by the procedure itself.
+ */
+export type Guard = 'public' | 'authenticated' | 'staff';
+
 /** What the REST bridge and the tRPC adapter know about a route, taken from procedure meta. */
 export interface RouteMeta {
+  /** Set by publicProcedure, authedProcedure or staffProcedure (init.ts). */
+  guard?: Guard;
   openapi?: {
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
     path: `/${string}`;
     summary?: string;
     description?: string;
     tags?: string[];
-    protect?: boolean;
     /** Status of a successful REST response when it is not 200 (201 for register). */
     successStatus?: number;
     /** Extra methods served by the same procedure on REST (PATCH beside PUT). */

@@ -88,11 +88,15 @@ const authenticatedLayer = t.middleware((call) => {
   });
 });
 
-export const publicProcedure = t.procedure.use(publicLayer);
+// The guard is declared here, once: the route table, the OpenAPI document, `npm run routes` and
+// the SDK's list of public procedures read it from the procedure's meta (operations.ts).
+export const publicProcedure = t.procedure.meta({ guard: 'public' }).use(publicLayer);
 
-export const authedProcedure = t.procedure.use(authenticatedLayer);
+export const authedProcedure = t.procedure.meta({ guard: 'authenticated' }).use(authenticatedLayer);
 
-export const staffProcedure = authedProcedure.use(async ({ ctx, next }) => {
-  const staff = await ctx.services.sessions.requireStaff(ctx.viewer);
-  return next({ ctx: { staff } });
-});
+export const staffProcedure = authedProcedure
+  .meta({ guard: 'staff' })
+  .use(async ({ ctx, next }) => {
+    const staff = await ctx.services.sessions.requireStaff(ctx.viewer);
+    return next({ ctx: { staff } });
+  });

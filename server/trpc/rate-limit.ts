@@ -15,7 +15,7 @@ import type { RateLimitedAction, RateLimitName, RateLimits } from '../lib/rate-l
 import type { RouteMeta } from './context.js';
 import { toAppError } from './error-mapping.js';
 
-interface ActionLimits {
+export interface ActionLimits {
   /** Counted per client IP on every call. */
   perIp: RateLimitName;
   /** Counted per account on every call: the input's `email`, or the authenticated caller. */

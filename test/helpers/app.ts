@@ -5,6 +5,7 @@
 import type { RequestListener } from 'node:http';
 import supertest from 'supertest';
 import { createHttpHandler } from '../../server/app.js';
+import type { EdgeStep } from '../../server/http/edge.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import {
   buildDependencies,
@@ -39,7 +40,7 @@ export function testConfig(environment: Record<string, string> = {}): Config {
 }
 
 export interface TestApp {
-  /** The server's request handler: the query lane in front of Koa, as production runs it. */
+  /** The server's request handler, as production runs it. */
   handler: RequestListener;
   deps: Dependencies;
   config: Config;
@@ -52,7 +53,12 @@ export interface TestApp {
 const createCaller = createCallerFactory(appRouter);
 
 export async function createTestApp(
-  options: { env?: Record<string, string>; overrides?: DependencyOverrides } = {},
+  options: {
+    env?: Record<string, string>;
+    overrides?: DependencyOverrides;
+    /** Steps added to the edge, after its own (server/http/edge.ts). */
+    extraEdgeSteps?: readonly EdgeStep[];
+  } = {},
 ): Promise<TestApp> {
   const environment = testEnvironment();
   const config = testConfig(options.env);
@@ -65,7 +71,7 @@ export async function createTestApp(
     hasher: new ScryptPasswordHasher(config.passwords.scrypt, { concurrency: 2, queueLimit: 1000 }),
     ...options.overrides,
   });
-  const handler = createHttpHandler(deps);
+  const handler = createHttpHandler(deps, { extraEdgeSteps: options.extraEdgeSteps });
   const callback = recordErrorResponses(handler);
   return {
     handler,

@@ -72,6 +72,11 @@ export interface ChildHandle {
   child: ChildProcess;
   stdout(): string;
   stderr(): string;
+  /**
+   * Resolves with stdout once it matches `pattern` (a log line may be written after the
+   * process already answers requests), or rejects after `timeoutMs` saying what it printed.
+   */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<string>;
   exit: Promise<Exit>;
   /** Resolves with the exit, or rejects after `timeoutMs` (the child is then killed). */
   exited(timeoutMs: number): Promise<Exit>;
@@ -91,7 +96,11 @@ export function startChild(
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const stdoutWaiters = new Set<() => void>();
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    for (const wake of stdoutWaiters) wake();
+  });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exit = new Promise<Exit>((resolveExit) => {
     child.once('exit', (code, signal) => resolveExit({ code, signal }));
@@ -105,6 +114,27 @@ export function startChild(
     child,
     stdout: () => stdout,
     stderr: () => stderr,
+    waitForStdout(pattern, timeoutMs = 10_000) {
+      return new Promise((resolveWait, rejectWait) => {
+        const check = () => {
+          if (!pattern.test(stdout)) return;
+          done();
+          resolveWait(stdout);
+        };
+        const timer = setTimeout(() => {
+          done();
+          rejectWait(
+            new Error(`stdout did not match ${pattern} within ${timeoutMs} ms: ${stdout}`),
+          );
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          stdoutWaiters.delete(check);
+        };
+        stdoutWaiters.add(check);
+        check();
+      });
+    },
     exit,
     async exited(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;

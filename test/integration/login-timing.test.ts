@@ -45,7 +45,8 @@ describe('login timing after a flood', function () {
     const flood = await Promise.all(
       Array.from({ length: 100 }, () => timedLogin(testApp, attacker.email)),
     );
-    expect(Math.max(...flood), 'the flood queued').to.be.above(4 * Math.min(...flood));
+    // A hundred hashes one at a time: the last answer came long after the first.
+    expect(Math.max(...flood) - Math.min(...flood), 'the flood queued').to.be.above(500);
 
     const unknown: number[] = [];
     const known: number[] = [];

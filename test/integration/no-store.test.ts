@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import type { Response } from 'supertest';
-import { restRoutes } from '../../server/http/rest-bridge.js';
+import { operationsOf, restEndpoints } from '../../server/trpc/operations.js';
 import { appRouter } from '../../server/routers/_app.js';
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js';
 import { signedIn, type SignedInAccount } from '../helpers/accounts.js';
@@ -62,7 +62,7 @@ describe('Cache-Control: no-store on every token-bearing answer', () => {
   });
 
   it('REST: every route, answered or refused, and the errors of the edge itself', async () => {
-    for (const route of restRoutes(appRouter)) {
+    for (const route of restEndpoints(operationsOf(appRouter))) {
       const path = `/api${route.path.replace(/\{\w+\}/g, account.id)}`;
       const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
       for (const headers of [{}, bearer(account.access)]) {

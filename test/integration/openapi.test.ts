@@ -1,7 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { expect } from 'chai';
 import { ERROR_CODES } from '../../server/errors.js';
-import { restRoutes } from '../../server/http/rest-bridge.js';
+import { operationsOf, restEndpoints } from '../../server/trpc/operations.js';
 import { appRouter } from '../../server/routers/_app.js';
 import type { RouteMeta } from '../../server/trpc/context.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -37,11 +37,11 @@ function operations(document: JsonObject) {
   );
 }
 
-function metaFor(path: string): NonNullable<RouteMeta['openapi']> {
+function metaFor(path: string): RouteMeta {
   const procedures = appRouter._def.procedures as Record<string, any>;
   const found = Object.values(procedures)
-    .map((procedure) => (procedure._def.meta as RouteMeta | undefined)?.openapi)
-    .find((openapi) => openapi?.path === path);
+    .map((procedure) => procedure._def.meta as RouteMeta | undefined)
+    .find((meta) => meta?.openapi?.path === path);
   if (!found) throw new Error(`no procedure serves ${path}`);
   return found;
 }
@@ -70,7 +70,7 @@ describe('the OpenAPI document and the docs page', () => {
   });
 
   it('describes exactly the routes the REST bridge serves', () => {
-    const served = restRoutes(appRouter).map(
+    const served = restEndpoints(operationsOf(appRouter)).map(
       (route) => `${route.method.toLowerCase()} ${route.path}`,
     );
     const described = operations(document).map(({ method, path }) => `${method} ${path}`);
@@ -92,7 +92,7 @@ describe('the OpenAPI document and the docs page', () => {
     });
     for (const { path, method, operation } of operations(document)) {
       const label = `${method} ${path}`;
-      if (metaFor(path).protect) {
+      if (metaFor(path).guard !== 'public') {
         expect(operation.security, label).to.deep.equal([{ bearerAuth: [] }]);
         expect(operation.responses, label).to.have.property('401');
       } else {

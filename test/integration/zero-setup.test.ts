@@ -49,7 +49,9 @@ describe('zero-setup start (no DATABASE_URL, no REDIS_URL)', function () {
 
   it('serves /health/ and registration, says what it runs on, and stops cleanly', async () => {
     service = await startService(settings(), START_TIMEOUT_MS);
-    const banner = service.stdout();
+    const banner = await service.waitForStdout(
+      /^(?=[\s\S]*embedded PostgreSQL)(?=[\s\S]*in-process store)(?=[\s\S]*SECRET_KEY is not set)/,
+    );
     expect(banner).to.include('embedded PostgreSQL');
     expect(banner).to.include('in-process store');
     expect(banner).to.include('SECRET_KEY is not set');

@@ -1,0 +1,67 @@
+/**
+ * What the route table holds: every operation of the router at its REST path and at the tRPC
+ * endpoint, and the service's own pages (health probes, the OpenAPI document and docs).
+ */
+import type { Dependencies } from '../deps.js';
+import { appRouter } from '../routers/_app.js';
+import type { Context, RequestInfo } from '../trpc/context.js';
+import { operationsOf, type Operation } from '../trpc/operations.js';
+import { docsRoutes } from './docs.js';
+import { healthRoutes } from './health.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { restHandler } from './rest-handler.js';
+import { RouteTable } from './route-table.js';
+import { trpcHandler } from './trpc-handler.js';
+
+export const SERVICE_VERSION = '0.1.0';
+export const REST_PREFIX = '/api';
+export const TRPC_PREFIX = '/trpc';
+
+const SERVICE = { wire: 'service', operation: null } as const;
+
+/** `/auth/sessions/{id}/` → `/auth/sessions/:id/`, find-my-way's spelling. */
+const routerPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+export function buildRouteTable(
+  deps: Dependencies,
+  operations: readonly Operation[] = operationsOf(appRouter),
+): RouteTable {
+  const { config, services } = deps;
+  const createContext = (request: RequestInfo): Context => ({ services, request });
+  const table = new RouteTable();
+
+  for (const [path, handler] of Object.entries(healthRoutes(deps.healthChecks, deps.lifecycle))) {
+    table.add(['GET'], path, handler, SERVICE);
+  }
+  let document: object | undefined;
+  const openApiDocument = () => (document ??= buildOpenApiDocument(appRouter, SERVICE_VERSION));
+  for (const [path, handler] of Object.entries(docsRoutes(openApiDocument))) {
+    table.add(['GET'], path, handler, SERVICE);
+  }
+
+  for (const operation of operations) {
+    if (!operation.rest) continue;
+    const handler = restHandler(operation, {
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      createContext,
+    });
+    table.add(operation.rest.methods, `${REST_PREFIX}${routerPath(operation.rest.path)}`, handler, {
+      wire: 'rest',
+      operation: operation.path,
+    });
+  }
+  table.add(
+    ['GET', 'POST'],
+    `${TRPC_PREFIX}/*`,
+    trpcHandler({
+      router: appRouter,
+      operations,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      maxBatchSize: config.http.trpcMaxBatchSize,
+      logger: deps.logger,
+      createContext,
+    }),
+    { wire: 'trpc', operation: null },
+  );
+  return table;
+}
