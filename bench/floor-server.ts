@@ -114,8 +114,11 @@ const newId = () => randomBytes(16).toString('base64url');
 async function profile(req: IncomingMessage, res: ServerResponse) {
   const claims = verify((req.headers.authorization ?? '').slice('Bearer '.length), 'access');
   if (!claims) return send(res, 401, { code: 'TOKEN_INVALID' });
+  // The service's entry is "<user id> <login time>" (services/session-state-cache.ts).
   const active = await redis.get(`${KEY_PREFIX}session:${claims.sid}`);
-  if (active !== claims.user_id) return send(res, 401, { code: 'TOKEN_INVALID' });
+  if (active?.slice(0, active.indexOf(' ')) !== claims.user_id) {
+    return send(res, 401, { code: 'TOKEN_INVALID' });
+  }
   const { rows } = await pool.query({
     name: 'user-by-id',
     text: 'SELECT id, email, full_name, is_verified, is_staff, created_at, last_login FROM users WHERE id = $1',
