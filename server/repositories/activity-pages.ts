@@ -6,7 +6,21 @@ export interface ActivityPageQuery {
   limit: number;
   after?: PageKey;
   actions?: string[];
+  /**
+   * Also look up the emails of the accounts an entry names (`admin_id`, `target_id` in its
+   * metadata): staff read who did what; a person's own log never needs them.
+   */
+  withAccounts?: boolean;
 }
+
+/** A metadata id as a uuid, or NULL when it is absent or not one (never a cast error). */
+const metadataUuid = (key: string) =>
+  `(CASE WHEN a.metadata->>'${key}' ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$'
+         THEN (a.metadata->>'${key}')::uuid END)`;
+
+const ACCOUNT_JOINS = `
+  LEFT JOIN users actor ON actor.id = ${metadataUuid('admin_id')}
+  LEFT JOIN users target ON target.id = ${metadataUuid('target_id')}`;
 
 interface ActivityRow {
   id: string;
@@ -17,6 +31,8 @@ interface ActivityRow {
   metadata: Record<string, unknown>;
   created_at: Date;
   at: string;
+  actor_email?: string | null;
+  target_email?: string | null;
 }
 
 /** One user's activity, newest first, a page at a time (index activity_logs_user_time_idx). */
@@ -41,7 +57,8 @@ export function createActivityPageRepository(sequelize: Sequelize) {
       const rows = await sequelize.query<ActivityRow>(
         `SELECT a.id::text AS id, a.user_id, a.action, host(a.ip_address) AS ip_address,
                 a.user_agent, a.metadata, a.created_at, ${MICROS_SINCE_EPOCH('a.created_at')} AS at
-           FROM activity_logs a
+                ${query.withAccounts ? ', actor.email::text AS actor_email, target.email::text AS target_email' : ''}
+           FROM activity_logs a ${query.withAccounts ? ACCOUNT_JOINS : ''}
           WHERE ${conditions.join(' AND ')}
           ORDER BY a.created_at DESC, a.id DESC
           LIMIT $${bind.length}`,
@@ -58,6 +75,9 @@ export function createActivityPageRepository(sequelize: Sequelize) {
           userAgent: row.user_agent,
           metadata: row.metadata,
           createdAt: row.created_at,
+          ...(query.withAccounts
+            ? { actorEmail: row.actor_email ?? null, targetEmail: row.target_email ?? null }
+            : {}),
         })),
         next: rows.length > query.limit && last ? { at: last.at, id: last.id } : null,
       };

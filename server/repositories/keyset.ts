@@ -16,12 +16,18 @@ export const MICROS_SINCE_EPOCH = (column: string) =>
 
 /**
  * `(created_at, id) < key` with bind parameters `$atIndex` and `$atIndex + 1`; `idType` casts
- * the bound id (`bigint`, `uuid`). The key comes from a client's cursor, which
- * schemas/cursor.ts has already held to what these casts and the interval product accept.
+ * the bound id (`bigint`, `uuid`). `after` gives `>`, for pages in ascending order. The key
+ * comes from a client's cursor, which schemas/cursor.ts has already held to what these casts
+ * and the interval product accept.
  */
-export function beforeKey(alias: string, atIndex: number, idType: 'bigint' | 'uuid'): string {
+export function beforeKey(
+  alias: string,
+  atIndex: number,
+  idType: 'bigint' | 'uuid',
+  direction: 'before' | 'after' = 'before',
+): string {
   return (
-    `(${alias}.created_at, ${alias}.id) < ` +
+    `(${alias}.created_at, ${alias}.id) ${direction === 'before' ? '<' : '>'} ` +
     `(timestamptz 'epoch' + $${atIndex}::bigint * interval '1 microsecond', $${atIndex + 1}::${idType})`
   );
 }

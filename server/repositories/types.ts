@@ -51,6 +51,9 @@ export interface ActivityRecord {
   userAgent: string | null;
   metadata: Record<string, unknown>;
   createdAt: Date;
+  /** Emails of the accounts named in the metadata, when the query asked for them. */
+  actorEmail?: string | null;
+  targetEmail?: string | null;
 }
 
 /** Where a request came from, as recorded on sessions and activity entries. */

@@ -15,6 +15,9 @@ export interface UserSearch {
   isActive?: boolean;
   isStaff?: boolean;
   isVerified?: boolean;
+  /** Joining date (the default) or last login; newest first unless `ascending`. */
+  sortBy?: 'created_at' | 'last_login';
+  ascending?: boolean;
 }
 
 const USER_COLUMNS = `u.id, u.email::text AS "email", u.full_name AS "fullName",
@@ -22,44 +25,89 @@ const USER_COLUMNS = `u.id, u.email::text AS "email", u.full_name AS "fullName",
   u.is_superuser AS "isSuperuser", u.is_verified AS "isVerified", u.last_login AS "lastLogin",
   host(u.last_login_ip) AS "lastLoginIp", u.created_at AS "createdAt", u.updated_at AS "updatedAt"`;
 
+/**
+ * The last-login position in microseconds; an account that never logged in sorts as the oldest
+ * (the smallest bigint), so it comes last newest-first and first oldest-first, and still pages.
+ */
+const LAST_LOGIN_KEY = `COALESCE((extract(epoch FROM u.last_login) * 1000000)::bigint,
+  '-9223372036854775808'::bigint)`;
+
+/** The WHERE conditions of the search and filters (not the page position), with their binds. */
+function filterConditions(query: UserSearch): { conditions: string[]; bind: unknown[] } {
+  const bind: unknown[] = [];
+  const conditions: string[] = [];
+  const flags = [
+    ['is_active', query.isActive],
+    ['is_staff', query.isStaff],
+    ['is_verified', query.isVerified],
+  ] as const;
+  for (const [column, value] of flags) {
+    if (value === undefined) continue;
+    bind.push(value);
+    conditions.push(`u.${column} = $${bind.length}`);
+  }
+  if (query.text) {
+    bind.push(likePattern(query.text));
+    conditions.push(`(u.email ILIKE $${bind.length} OR u.full_name ILIKE $${bind.length})`);
+  }
+  return { conditions, bind };
+}
+
+const where = (conditions: string[]) =>
+  conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+
 export function createUserDirectoryRepository(sequelize: Sequelize) {
-  return {
-    async search(query: UserSearch): Promise<{ users: UserRecord[]; next: PageKey | null }> {
-      const bind: unknown[] = [];
-      const conditions: string[] = [];
-      const flags = [
-        ['is_active', query.isActive],
-        ['is_staff', query.isStaff],
-        ['is_verified', query.isVerified],
-      ] as const;
-      for (const [column, value] of flags) {
-        if (value === undefined) continue;
-        bind.push(value);
-        conditions.push(`u.${column} = $${bind.length}`);
-      }
-      if (query.text) {
-        bind.push(likePattern(query.text));
-        conditions.push(`(u.email ILIKE $${bind.length} OR u.full_name ILIKE $${bind.length})`);
-      }
-      if (query.after) {
-        bind.push(query.after.at, query.after.id);
-        conditions.push(beforeKey('u', bind.length - 1, 'uuid'));
-      }
-      bind.push(query.limit + 1);
-      const rows = await sequelize.query<UserRecord & { at: string }>(
-        `SELECT ${USER_COLUMNS}, ${MICROS_SINCE_EPOCH('u.created_at')} AS at
-           FROM users u
-          ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-          ORDER BY u.created_at DESC, u.id DESC
-          LIMIT $${bind.length}`,
-        { bind, type: QueryTypes.SELECT },
+  async function page(query: UserSearch): Promise<{ users: UserRecord[]; next: PageKey | null }> {
+    const { conditions, bind } = filterConditions(query);
+    const byLogin = query.sortBy === 'last_login';
+    const direction = query.ascending ? 'ASC' : 'DESC';
+    if (query.after) {
+      bind.push(query.after.at, query.after.id);
+      const at = bind.length - 1;
+      conditions.push(
+        byLogin
+          ? `(${LAST_LOGIN_KEY}, u.id) ${query.ascending ? '>' : '<'} ($${at}::bigint, $${at + 1}::uuid)`
+          : beforeKey('u', at, 'uuid', query.ascending ? 'after' : 'before'),
       );
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return {
-        users: page.map(({ at: _at, ...user }) => user),
-        next: rows.length > query.limit && last ? { at: last.at, id: last.id } : null,
-      };
+    }
+    bind.push(query.limit + 1);
+    // By joining date the order is the index's (users_created_at_idx), read forwards or back.
+    const order = byLogin
+      ? `${LAST_LOGIN_KEY} ${direction}, u.id ${direction}`
+      : `u.created_at ${direction}, u.id ${direction}`;
+    const rows = await sequelize.query<UserRecord & { at: string }>(
+      `SELECT ${USER_COLUMNS},
+              ${byLogin ? `${LAST_LOGIN_KEY}::text` : MICROS_SINCE_EPOCH('u.created_at')} AS at
+         FROM users u
+        ${where(conditions)}
+        ORDER BY ${order}
+        LIMIT $${bind.length}`,
+      { bind, type: QueryTypes.SELECT },
+    );
+    const users = rows.slice(0, query.limit);
+    const last = users.at(-1);
+    return {
+      users: users.map(({ at: _at, ...user }) => user),
+      next: rows.length > query.limit && last ? { at: last.at, id: last.id } : null,
+    };
+  }
+
+  async function count(query: UserSearch): Promise<number> {
+    const { conditions, bind } = filterConditions(query);
+    const rows = await sequelize.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM users u ${where(conditions)}`,
+      { bind, type: QueryTypes.SELECT },
+    );
+    return rows[0]?.count ?? 0;
+  }
+
+  return {
+    /** One page of the matching users, and how many match on all pages. */
+    async search(
+      query: UserSearch,
+    ): Promise<{ users: UserRecord[]; next: PageKey | null; total: number }> {
+      const [found, total] = await Promise.all([page(query), count(query)]);
+      return { ...found, total };
     },
 
     /** The user, with its row locked until the transaction ends. */

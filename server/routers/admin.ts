@@ -1,12 +1,15 @@
 /** The staff API: every procedure here passes `staffProcedure` (403 for everyone else). */
 import { router, staffProcedure } from '../trpc/init.js';
 import { adminActivityPageOutput } from '../schemas/activity.js';
+import { messageOutput } from '../schemas/common.js';
+import { logoutAllOutput } from '../schemas/sessions.js';
 import {
   adminUserActivityInput,
   adminUserDetailOutput,
   adminUserIdInput,
   adminUserListInput,
   adminUserListOutput,
+  adminUserSessionInput,
   adminUserUpdateInput,
   adminUserUpdateOutput,
 } from '../schemas/admin.js';
@@ -19,7 +22,7 @@ export const adminRouter = router({
       openapi: {
         method: 'GET',
         path: '/auth/admin/users/',
-        summary: 'Users, newest first; search by email or name, filter by flags',
+        summary: 'Users, with their count; search by email or name, filter by flags, sort',
         tags,
       },
     })
@@ -70,4 +73,64 @@ export const adminRouter = router({
     .input(adminUserActivityInput)
     .output(adminActivityPageOutput)
     .query(({ ctx, input }) => ctx.services.admin.userActivity(input.id, input)),
+
+  endUserSession: staffProcedure
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/auth/admin/users/{id}/sessions/{session_id}/',
+        summary: "End one of a user's sessions; its tokens are refused at once",
+        tags,
+      },
+    })
+    .input(adminUserSessionInput)
+    .output(messageOutput)
+    .mutation(({ ctx, input }) =>
+      ctx.services.staffActions.endSession(ctx.staff, input.id, input.session_id, ctx.request),
+    ),
+
+  endUserSessions: staffProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/admin/users/{id}/logout-all/',
+        summary: 'End every session of a user; their tokens are refused at once',
+        tags,
+      },
+    })
+    .input(adminUserIdInput)
+    .output(logoutAllOutput)
+    .mutation(({ ctx, input }) =>
+      ctx.services.staffActions.endAllSessions(ctx.staff, input.id, ctx.request),
+    ),
+
+  sendPasswordReset: staffProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/admin/users/{id}/send-password-reset/',
+        summary: 'Email the user a password-reset link (replacing any earlier one)',
+        tags,
+      },
+    })
+    .input(adminUserIdInput)
+    .output(messageOutput)
+    .mutation(({ ctx, input }) =>
+      ctx.services.staffActions.sendPasswordReset(ctx.staff, input.id, ctx.request),
+    ),
+
+  resendVerification: staffProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/auth/admin/users/{id}/resend-verification/',
+        summary: 'Email an unverified user a new verification link (limited per account)',
+        tags,
+      },
+    })
+    .input(adminUserIdInput)
+    .output(messageOutput)
+    .mutation(({ ctx, input }) =>
+      ctx.services.staffActions.resendVerification(ctx.staff, input.id, ctx.request),
+    ),
 });

@@ -17,6 +17,8 @@ export const ACTIVITY_ACTION_NAMES = [
   'session_revoked',
   'refresh_reuse_detected',
   'account_deactivated',
+  'email_verification_sent',
+  'staff_action',
 ] as const;
 
 export const activityAction = z.enum(ACTIVITY_ACTION_NAMES, {
@@ -37,9 +39,25 @@ export const activityEntryOutput = z
   })
   .meta({ id: 'ActivityEntry' });
 
-/** Staff also see the metadata (e.g. `admin_id` on entries an administrator caused). */
+/** An account named by an activity entry; `email` is null once the account is gone. */
+export const accountReference = z
+  .object({ id: z.string(), email: z.string().nullable() })
+  .meta({ id: 'AccountReference' });
+
+/**
+ * Staff also see the metadata, and who did what: `actor` is the staff member behind an entry a
+ * staff action caused (`admin_id`), `target` the account a `staff_action` entry acted on.
+ */
 export const adminActivityEntryOutput = activityEntryOutput
-  .extend({ metadata: z.record(z.string(), z.unknown()) })
+  .extend({
+    metadata: z.record(z.string(), z.unknown()),
+    actor: accountReference
+      .nullable()
+      .meta({ description: 'The staff member who caused this entry; null when the user did.' }),
+    target: accountReference
+      .nullable()
+      .meta({ description: 'On a `staff_action` entry, the account the staff member acted on.' }),
+  })
   .meta({ id: 'AdminActivityEntry' });
 
 export const activityPageOutput = pageOf(activityEntryOutput);

@@ -2,6 +2,7 @@ import { z } from './messages.js';
 import { timestamp } from './common.js';
 import { fullNameField } from './person-name.js';
 import { activityListInput } from './activity.js';
+import { cursorOfOrdering, USERS_CURSOR_KINDS } from './cursor.js';
 import { pageInput, pageOf, queryBoolean } from './pagination.js';
 import { sessionOutput } from './sessions.js';
 import { userOutput } from './user.js';
@@ -19,20 +20,45 @@ export const adminUserOutput = userOutput
   .meta({ id: 'AdminUser' });
 
 export const adminUserDetailOutput = adminUserOutput
-  .extend({ sessions: z.array(sessionOutput) })
+  .extend({
+    last_login_user_agent: z
+      .string()
+      .nullable()
+      .meta({ description: 'The browser or app of the last login (its User-Agent).' }),
+    sessions: z.array(sessionOutput),
+  })
   .meta({ id: 'AdminUserDetail' });
 
-export const adminUserListInput = pageInput('users').extend({
-  search: z
-    .string()
-    .trim()
-    .max(254)
-    .optional()
-    .meta({ description: 'Part of the email or full name, in any letter case.' }),
-  is_active: queryBoolean.optional(),
-  is_staff: queryBoolean.optional(),
-  is_verified: queryBoolean.optional(),
+/** A leading `-` sorts newest first; users who never logged in count as the oldest login. */
+export const USER_ORDERINGS = ['-created_at', 'created_at', '-last_login', 'last_login'] as const;
+export const userOrdering = z.enum(USER_ORDERINGS, {
+  error: `Choose one of: ${USER_ORDERINGS.join(', ')}.`,
 });
+
+/** Each ordering pages with cursors of its own kind (schemas/cursor.ts). */
+export const USERS_CURSOR_KIND = {
+  '-created_at': 'users',
+  created_at: 'users:created_at',
+  '-last_login': 'users:-last_login',
+  last_login: 'users:last_login',
+} as const satisfies Record<(typeof USER_ORDERINGS)[number], (typeof USERS_CURSOR_KINDS)[number]>;
+
+export const adminUserListInput = pageInput(USERS_CURSOR_KINDS)
+  .extend({
+    ordering: userOrdering
+      .default('-created_at')
+      .meta({ description: 'Sort by joining date or last login; `-` for newest first.' }),
+    search: z
+      .string()
+      .trim()
+      .max(254)
+      .optional()
+      .meta({ description: 'Part of the email or full name, in any letter case.' }),
+    is_active: queryBoolean.optional(),
+    is_staff: queryBoolean.optional(),
+    is_verified: queryBoolean.optional(),
+  })
+  .superRefine(cursorOfOrdering(USERS_CURSOR_KIND));
 
 export const adminUserIdInput = z.object({ id: userId });
 
@@ -47,7 +73,15 @@ export const adminUserUpdateInput = z.object({
   full_name: fullNameField.optional(),
 });
 
-export const adminUserListOutput = pageOf(adminUserOutput);
+export const adminUserListOutput = pageOf(adminUserOutput).extend({
+  count: z
+    .number()
+    .int()
+    .meta({ description: 'How many users match the search and filters, on all pages.' }),
+});
+
+/** `DELETE admin/users/{id}/sessions/{session_id}/`: one session of that user. */
+export const adminUserSessionInput = z.object({ id: userId, session_id: z.string().max(64) });
 export const adminUserUpdateOutput = z.object({
   message: z.string(),
   user: adminUserDetailOutput,
@@ -55,5 +89,7 @@ export const adminUserUpdateOutput = z.object({
 
 export type AdminUserView = z.infer<typeof adminUserOutput>;
 export type AdminUserDetailView = z.infer<typeof adminUserDetailOutput>;
+export type UserOrdering = z.infer<typeof userOrdering>;
 export type AdminUserListInput = z.infer<typeof adminUserListInput>;
+export type AdminUserList = z.infer<typeof adminUserListOutput>;
 export type AdminUserUpdateInput = z.infer<typeof adminUserUpdateInput>;

@@ -2,7 +2,8 @@
  * Page cursors, the one place they are written and read. A cursor is opaque to clients:
  * base64url of `[kind, at, id]`, the position of the last entry a client saw (the keyset of
  * repositories/keyset.ts: `at` in whole microseconds since the Unix epoch, `id` the tie-break).
- * The kind keeps one list's cursor from being replayed against another.
+ * The kind keeps one list's cursor from being replayed against another, and one ordering's
+ * against another of the same list: a position by last login means nothing by joining date.
  *
  * Every list validates its cursor here, at the edge, before any service runs: a cursor that
  * does not decode, names another list, or holds a number PostgreSQL could not bind (beyond
@@ -11,13 +12,29 @@
  */
 import { z } from './messages.js';
 
-export type CursorKind = 'activity' | 'users';
+/**
+ * The users list has one kind per ordering; `users` is its default (newest joined first), the
+ * kind its cursors had before the list could be sorted, so those cursors still page.
+ */
+export const USERS_CURSOR_KINDS = [
+  'users',
+  'users:created_at',
+  'users:-last_login',
+  'users:last_login',
+] as const;
+
+export type CursorKind = 'activity' | (typeof USERS_CURSOR_KINDS)[number];
 
 /** A decoded cursor: the same shape as the repositories' `PageKey`. */
 export interface CursorPosition {
-  /** Microseconds since the Unix epoch, as decimal digits. */
+  /** Microseconds since the Unix epoch, as decimal digits (see POSITION for last logins). */
   at: string;
   id: string;
+}
+
+/** A decoded cursor and the kind it was issued as. */
+export interface DecodedCursor extends CursorPosition {
+  kind: CursorKind;
 }
 
 export const INVALID_CURSOR = 'Invalid cursor.';
@@ -40,13 +57,24 @@ const integerWithin = (pattern: RegExp, min: bigint, max: bigint) =>
   });
 
 const micros = integerWithin(/^-?\d{1,16}$/, -MAX_MICROS, MAX_MICROS);
+/**
+ * A last-login position is compared as a bigint, never turned into a time (the users list sorts
+ * accounts that never logged in at the smallest bigint: repositories/user-directory.ts).
+ */
+const bigintPosition = integerWithin(/^-?\d{1,19}$/, -MAX_BIGINT - 1n, MAX_BIGINT);
 const bigintId = integerWithin(/^\d{1,19}$/, 1n, MAX_BIGINT);
 /** As PostgreSQL writes a uuid; the version is not checked (any uuid column value will do). */
 const uuidId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
+const position = <K extends CursorKind>(kind: K, at: z.ZodType<string>, id: z.ZodType<string>) =>
+  z.tuple([z.literal(kind), at, id]);
+
 const POSITION: Record<CursorKind, z.ZodType<[CursorKind, string, string]>> = {
-  activity: z.tuple([z.literal('activity'), micros, bigintId]),
-  users: z.tuple([z.literal('users'), micros, uuidId]),
+  activity: position('activity', micros, bigintId),
+  users: position('users', micros, uuidId),
+  'users:created_at': position('users:created_at', micros, uuidId),
+  'users:-last_login': position('users:-last_login', bigintPosition, uuidId),
+  'users:last_login': position('users:last_login', bigintPosition, uuidId),
 };
 
 export function encodeCursor(kind: CursorKind, position: CursorPosition): string {
@@ -63,20 +91,40 @@ function decode(cursor: string): unknown {
   }
 }
 
-/** The `cursor` query field of a list of `kind`: a cursor this service issued, decoded. */
-export const cursorField = (kind: CursorKind) =>
-  z
+/**
+ * The `cursor` query field of a list whose cursors are of `kinds`: a cursor this service issued,
+ * decoded. A list with several orderings names every ordering's kind here and holds the cursor to
+ * the ordering asked for with `cursorOfOrdering`.
+ */
+export const cursorField = (kinds: CursorKind | readonly CursorKind[]) => {
+  const accepted = new Set<CursorKind>(typeof kinds === 'string' ? [kinds] : kinds);
+  return z
     .string()
     .trim()
     .min(1)
     .max(512)
-    .transform((cursor, context): CursorPosition => {
-      const parsed = POSITION[kind].safeParse(decode(cursor));
-      if (!parsed.success) {
+    .transform((cursor, context): DecodedCursor => {
+      const decoded = decode(cursor);
+      const kind = Array.isArray(decoded) ? (decoded[0] as CursorKind) : undefined;
+      const parsed = kind && accepted.has(kind) ? POSITION[kind].safeParse(decoded) : undefined;
+      if (!parsed?.success) {
         context.addIssue({ code: 'custom', message: INVALID_CURSOR });
         return z.NEVER;
       }
       const [, at, id] = parsed.data;
-      return { at, id };
+      return { kind: parsed.data[0], at, id };
     })
     .meta({ description: 'The `next_cursor` of the previous page.' });
+};
+
+/**
+ * The refinement of a list input with several orderings: its cursor must have been issued for
+ * the ordering asked for (`kindOf` names each ordering's kind), else it is a 400 on `cursor`.
+ */
+export const cursorOfOrdering =
+  <Ordering extends string>(kindOf: Record<Ordering, CursorKind>) =>
+  (input: { ordering: Ordering; cursor?: DecodedCursor }, context: z.RefinementCtx): void => {
+    if (input.cursor && input.cursor.kind !== kindOf[input.ordering]) {
+      context.addIssue({ code: 'custom', path: ['cursor'], message: INVALID_CURSOR });
+    }
+  };

@@ -15,7 +15,7 @@ export const queryBoolean = z
   .transform((value) => value === true || value === 'true' || value === '1');
 
 /** Keyset pagination: `limit` up to 100, and the opaque `cursor` of the previous page. */
-export const pageInput = (kind: CursorKind) =>
+export const pageInput = (kinds: CursorKind | readonly CursorKind[]) =>
   z.object({
     limit: z.coerce
       .number<number | string>({ error: 'A valid integer is required.' })
@@ -25,7 +25,7 @@ export const pageInput = (kind: CursorKind) =>
         error: `Ensure this value is less than or equal to ${MAX_PAGE_SIZE}.`,
       })
       .default(DEFAULT_PAGE_SIZE),
-    cursor: cursorField(kind).optional(),
+    cursor: cursorField(kinds).optional(),
   });
 
 /** `{results, next_cursor}`: `next_cursor` is null on the last page. */

@@ -23,9 +23,16 @@ export const toActivityView = (entry: ActivityRecord): ActivityEntryView => ({
   created_at: entry.createdAt,
 });
 
+/** The account an id in the metadata names, with its email when the read looked it up. */
+function accountIn(id: unknown, email: string | null | undefined) {
+  return typeof id === 'string' ? { id, email: email ?? null } : null;
+}
+
 export const toAdminActivityView = (entry: ActivityRecord): AdminActivityEntryView => ({
   ...toActivityView(entry),
   metadata: entry.metadata,
+  actor: accountIn(entry.metadata.admin_id, entry.actorEmail),
+  target: accountIn(entry.metadata.target_id, entry.targetEmail),
 });
 
 export const toAdminUserView = (user: UserRecord): AdminUserView => ({

@@ -19,11 +19,13 @@ export class ActivityLogs implements ActivityService {
     userId: string,
     query: ActivityListInput,
     view: (entry: ActivityRecord) => T,
+    options: { withAccounts?: boolean } = {},
   ): Promise<Page<T>> {
     const { entries, next } = await this.deps.repositories.activityPages.listForUser(userId, {
       limit: query.limit,
       after: query.cursor,
       actions: query.action ? [query.action] : undefined,
+      withAccounts: options.withAccounts,
     });
     return {
       results: entries.map(view),

@@ -4,17 +4,19 @@
  * - the last active superuser cannot be deactivated or demoted (superuser-guard.ts);
  * - deactivating revokes every session of the account in the same transaction, then marks them
  *   in the cache, so the account's access tokens are refused on their very next request;
- * - every change is recorded in the target's activity log with `admin_id` in the metadata.
+ * - every change is recorded in the target's activity log and the staff member's own
+ *   (staff-activity.ts).
  */
 import { AppError } from '../errors.js';
 import type { DbTransaction, UserRecord } from '../repositories/index.js';
 import type { UserChanges } from '../repositories/users.js';
 import type { ActivityListInput } from '../schemas/activity.js';
 import { encodeCursor } from '../schemas/cursor.js';
-import type {
-  AdminUserDetailView,
-  AdminUserListInput,
-  AdminUserUpdateInput,
+import {
+  USERS_CURSOR_KIND,
+  type AdminUserDetailView,
+  type AdminUserListInput,
+  type AdminUserUpdateInput,
 } from '../schemas/admin.js';
 import type { ActivityLogs } from './activity-service.js';
 import { toAdminActivityView, toAdminUserView, toSessionView } from './account-views.js';
@@ -22,6 +24,7 @@ import type { AdminService, RequestOrigin, StaffMember, Viewer } from './contrac
 import { isUuid } from './ids.js';
 import type { ServiceDependencies } from './dependencies.js';
 import type { SessionManager } from './session-service.js';
+import { assertMayActOn, recordStaffAction } from './staff-activity.js';
 import { assertNotLastSuperuser, lockSuperusers, mayRemoveSuperuser } from './superuser-guard.js';
 
 const FIELD_NAMES: Record<keyof UserChanges, string> = {
@@ -43,17 +46,20 @@ export class Administration implements AdminService {
   ) {}
 
   async listUsers(query: AdminUserListInput) {
-    const { users, next } = await this.deps.repositories.userDirectory.search({
+    const { users, next, total } = await this.deps.repositories.userDirectory.search({
       limit: query.limit,
       after: query.cursor,
       text: query.search || undefined,
       isActive: query.is_active,
       isStaff: query.is_staff,
       isVerified: query.is_verified,
+      sortBy: query.ordering.endsWith('last_login') ? 'last_login' : 'created_at',
+      ascending: !query.ordering.startsWith('-'),
     });
     return {
       results: users.map(toAdminUserView),
-      next_cursor: next ? encodeCursor('users', next) : null,
+      next_cursor: next ? encodeCursor(USERS_CURSOR_KIND[query.ordering], next) : null,
+      count: total,
     };
   }
 
@@ -63,7 +69,7 @@ export class Administration implements AdminService {
 
   async userActivity(userId: string, query: ActivityListInput) {
     const user = await this.requireUser(userId);
-    return this.activity.page(user.id, query, toAdminActivityView);
+    return this.activity.page(user.id, query, toAdminActivityView, { withAccounts: true });
   }
 
   async updateUser(
@@ -115,24 +121,15 @@ export class Administration implements AdminService {
   }
 
   private authorise(staff: StaffMember, target: UserRecord, changes: UserChanges) {
-    if (staff.isSuperuser) return;
-    if ('isStaff' in changes) {
+    if ('isStaff' in changes && !staff.isSuperuser) {
       throw new AppError('PERMISSION_DENIED', {
         detail: 'Only a superuser can grant or remove staff status.',
       });
     }
-    if (target.isSuperuser) {
-      throw new AppError('PERMISSION_DENIED', {
-        detail: 'Only a superuser can change a superuser account.',
-      });
-    }
+    assertMayActOn(staff, target);
   }
 
-  /**
-   * In the target's log, with the acting administrator in the metadata. The entry's own IP and
-   * user agent stay empty: the target reads this log, and another person's address is never shown
-   * to them; staff find the administrator's in the metadata.
-   */
+  /** A deactivation, and any other change of fields, each in both logs (staff-activity.ts). */
   private async record(
     target: UserRecord,
     changes: UserChanges,
@@ -141,33 +138,24 @@ export class Administration implements AdminService {
     sessionsRevoked: number,
     transaction: DbTransaction,
   ) {
-    const { activity } = this.deps.repositories;
-    const base = {
-      userId: target.id,
-      ip: null,
-      userAgent: null,
-      at: this.deps.clock.now(),
-    };
-    const admin = { admin_id: staff.userId, admin_ip: origin.ip };
+    const { repositories, clock } = this.deps;
+    const base = { staff, origin, target, at: clock.now() };
     const { isActive, ...others } = changes;
     if (isActive === false) {
-      await activity.record(
-        {
-          ...base,
-          action: 'account_deactivated',
-          metadata: { ...admin, sessions_revoked: sessionsRevoked },
-        },
+      await recordStaffAction(
+        repositories,
+        { ...base, action: 'account_deactivated', metadata: { sessions_revoked: sessionsRevoked } },
         transaction,
       );
     }
     const fields = Object.keys(isActive === true ? changes : others) as Array<keyof UserChanges>;
     if (!fields.length) return;
-    await activity.record(
+    await recordStaffAction(
+      repositories,
       {
         ...base,
         action: 'profile_update',
         metadata: {
-          ...admin,
           fields: fields.map((field) => FIELD_NAMES[field]),
           changes: Object.fromEntries(
             fields.map((field) => [
@@ -188,9 +176,14 @@ export class Administration implements AdminService {
   }
 
   private async detail(user: UserRecord, viewer: Viewer): Promise<AdminUserDetailView> {
-    const sessions = await this.sessions.listActive(user.id);
+    const [sessions, lastLogin] = await Promise.all([
+      this.sessions.listActive(user.id),
+      // The device of the last login is on its activity entry (the user row keeps only the IP).
+      this.deps.repositories.activityPages.listForUser(user.id, { limit: 1, actions: ['login'] }),
+    ]);
     return {
       ...toAdminUserView(user),
+      last_login_user_agent: lastLogin.entries[0]?.userAgent ?? null,
       sessions: sessions.map((session) => toSessionView(session, viewer.sessionId)),
     };
   }

@@ -20,9 +20,9 @@ import type {
 } from '../schemas/activity.js';
 import type {
   AdminUserDetailView,
+  AdminUserList,
   AdminUserListInput,
   AdminUserUpdateInput,
-  AdminUserView,
 } from '../schemas/admin.js';
 import type { Page } from '../schemas/pagination.js';
 import type { LogoutAllResult, SessionList } from '../schemas/sessions.js';
@@ -102,7 +102,7 @@ export interface ActivityService {
 
 /** The staff API (services/admin-service.ts); callers have passed `staffProcedure`. */
 export interface AdminService {
-  listUsers(query: AdminUserListInput): Promise<Page<AdminUserView>>;
+  listUsers(query: AdminUserListInput): Promise<AdminUserList>;
   getUser(viewer: Viewer, userId: string): Promise<AdminUserDetailView>;
   updateUser(
     staff: StaffMember,
@@ -111,6 +111,31 @@ export interface AdminService {
     origin: RequestOrigin,
   ): Promise<{ message: string; user: AdminUserDetailView }>;
   userActivity(userId: string, query: ActivityListInput): Promise<Page<AdminActivityEntryView>>;
+}
+
+/** What staff do to an account beyond its fields (services/staff-actions-service.ts). */
+export interface StaffActionService {
+  endSession(
+    staff: StaffMember,
+    userId: string,
+    sessionId: string,
+    origin: RequestOrigin,
+  ): Promise<{ message: string }>;
+  endAllSessions(
+    staff: StaffMember,
+    userId: string,
+    origin: RequestOrigin,
+  ): Promise<LogoutAllResult>;
+  sendPasswordReset(
+    staff: StaffMember,
+    userId: string,
+    origin: RequestOrigin,
+  ): Promise<{ message: string }>;
+  resendVerification(
+    staff: StaffMember,
+    userId: string,
+    origin: RequestOrigin,
+  ): Promise<{ message: string }>;
 }
 
 export interface NewSuperuser {
@@ -140,6 +165,7 @@ export interface Services {
   accountSessions: AccountSessionService;
   activity: ActivityService;
   admin: AdminService;
+  staffActions: StaffActionService;
   accountCommands: AccountCommandService;
   /** The shared request counters the tRPC middleware consults (trpc/rate-limit.ts). */
   rateLimits: RateLimits;

@@ -72,10 +72,28 @@ export class EmailVerifications implements EmailVerificationService {
     return { message: 'Email verified successfully.' };
   }
 
-  async resend(viewer: Viewer, _origin: RequestOrigin): Promise<{ message: string }> {
-    const { repositories, mailer } = this.deps;
+  async resend(viewer: Viewer, origin: RequestOrigin): Promise<{ message: string }> {
+    const { repositories, clock } = this.deps;
     const user = await repositories.users.findById(viewer.userId);
     if (!user?.isActive) throw new AppError('TOKEN_INVALID');
+    await this.sendLink(user, (transaction) =>
+      repositories.activity.record(
+        { userId: user.id, action: 'email_verification_sent', ...origin, at: clock.now() },
+        transaction,
+      ),
+    );
+    return { message: 'Verification email sent.' };
+  }
+
+  /**
+   * Mails a new link to an unverified account (counted against its resend limit); `record`
+   * writes the activity entry in the transaction that enqueues the email.
+   */
+  async sendLink(
+    user: UserRecord,
+    record: (transaction: DbTransaction) => Promise<void>,
+  ): Promise<void> {
+    const { repositories, mailer } = this.deps;
     if (user.isVerified) {
       throw new AppError('VALIDATION_ERROR', {
         detail: ALREADY_VERIFIED,
@@ -85,6 +103,7 @@ export class EmailVerifications implements EmailVerificationService {
     await this.countResend(user.id);
     await repositories.transaction(async (transaction) => {
       const link = await this.issueLink(user, transaction);
+      await record(transaction);
       await mailer.sendEmailVerification(
         {
           to: user.email,
@@ -94,7 +113,6 @@ export class EmailVerifications implements EmailVerificationService {
         { transaction },
       );
     });
-    return { message: 'Verification email sent.' };
   }
 
   /** VERIFICATION_RESEND_LIMIT sends per VERIFICATION_RESEND_WINDOW seconds per account. */

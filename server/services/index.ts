@@ -12,6 +12,7 @@ import { PasswordSetter } from './password-setter.js';
 import { Profiles } from './profile-service.js';
 import { ResetTokens } from './reset-tokens.js';
 import { SessionManager } from './session-service.js';
+import { StaffActions } from './staff-actions-service.js';
 
 export type * from './contracts.js';
 export type { ServiceDependencies, ServiceSettings } from './dependencies.js';
@@ -28,15 +29,17 @@ export function createServices(deps: ServiceDependencies): Services {
     deps.settings.secretKey,
     deps.settings.passwordResetTimeoutSeconds,
   );
+  const passwordReset = new PasswordResets(deps, resetTokens, passwords);
   return {
     sessions,
     auth: new AccountAuthService(deps, sessions, emailVerification, passwordChecks, passwords),
-    passwordReset: new PasswordResets(deps, resetTokens, passwords),
+    passwordReset,
     emailVerification,
     profile: new Profiles(deps),
     accountSessions: new AccountSessions(deps, sessions),
     activity,
     admin: new Administration(deps, sessions, activity),
+    staffActions: new StaffActions(deps, sessions, passwordReset, emailVerification),
     accountCommands: new AccountCommands(deps, sessions, passwords),
     rateLimits: deps.rateLimits,
   };

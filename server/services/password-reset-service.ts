@@ -5,6 +5,7 @@
  */
 import { fieldError } from '../errors.js';
 import { DurationMatcher } from '../lib/duration-matcher.js';
+import type { DbTransaction, UserRecord } from '../repositories/index.js';
 import type { ResetPasswordInput } from '../schemas/auth.js';
 import type { PasswordResetService, RequestOrigin } from './contracts.js';
 import type { ServiceDependencies } from './dependencies.js';
@@ -27,7 +28,7 @@ export class PasswordResets implements PasswordResetService {
   ) {}
 
   async requestReset(email: string, origin: RequestOrigin) {
-    const { repositories, clock, settings } = this.deps;
+    const { repositories, clock } = this.deps;
     const startedAt = this.requestDurations.start();
     const user = await repositories.users.findByEmail(email);
     if (!user?.isActive) {
@@ -38,12 +39,28 @@ export class PasswordResets implements PasswordResetService {
       return { message: RESET_REQUESTED };
     }
 
-    const token = await this.tokens.issue(user);
-    await repositories.transaction(async (transaction) => {
-      await repositories.activity.record(
+    await this.sendLink(user, (transaction) =>
+      repositories.activity.record(
         { userId: user.id, action: 'password_reset_request', ...origin, at: clock.now() },
         transaction,
-      );
+      ),
+    );
+    this.requestDurations.record(startedAt);
+    return { message: RESET_REQUESTED };
+  }
+
+  /**
+   * Mails a fresh link to an active account, replacing any earlier one; `record` writes the
+   * activity entry in the transaction that enqueues the email (staff send links this way too).
+   */
+  async sendLink(
+    user: UserRecord,
+    record: (transaction: DbTransaction) => Promise<void>,
+  ): Promise<void> {
+    const { repositories, settings } = this.deps;
+    const token = await this.tokens.issue(user);
+    await repositories.transaction(async (transaction) => {
+      await record(transaction);
       await this.deps.mailer.sendPasswordReset(
         {
           to: user.email,
@@ -53,8 +70,6 @@ export class PasswordResets implements PasswordResetService {
         { transaction },
       );
     });
-    this.requestDurations.record(startedAt);
-    return { message: RESET_REQUESTED };
   }
 
   async resetPassword(input: ResetPasswordInput, origin: RequestOrigin) {

@@ -133,6 +133,11 @@ describe('activity/', () => {
     const admin = await superuser(testApp);
     const user = await registerUser(testApp);
     const http = () => testApp.http();
+    const resent = await http()
+      .post('/api/auth/resend-verification/')
+      .set(bearer(user.access))
+      .send({});
+    expect(resent.status, JSON.stringify(resent.body)).to.equal(200);
     const verified = await http()
       .post('/api/auth/verify-email/')
       .send({ token: testApp.mailer.verificationTokenFor(user.email) });
@@ -183,8 +188,9 @@ describe('activity/', () => {
       .send({ is_active: false });
     expect(deactivated.status).to.equal(200);
 
+    // The deactivation lands in the user's log and, as `staff_action`, in the admin's own.
     const recorded = await testApp.deps.database.models.ActivityLog.findAll({
-      where: { userId: user.id },
+      where: { userId: [user.id, admin.id] },
       raw: true,
     });
     const actions = new Set(recorded.map((entry) => entry.action));

@@ -2,8 +2,9 @@
  * Every list takes a `cursor`, and a client can send any string as one. Many crafted cursors
  * (out of bigint, beyond the times PostgreSQL can compute, other types, other lists, not JSON,
  * not base64), generated from a fixed seed, go to every list over REST and tRPC (single and
- * batched): each is a 400 on `cursor`, never a 500, and costs at most one log line. Cursors at
- * the very edge of the valid range still page.
+ * batched): each is a 400 on `cursor`, never a 500, and costs at most one log line. The users
+ * list pages each of its orderings with cursors of their own, so a cursor of another ordering is
+ * refused the same way. Cursors at the very edge of the valid range still page.
  */
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
@@ -29,16 +30,33 @@ function generator(seed: number) {
   return { int, pick, digits };
 }
 
-type Kind = 'activity' | 'users';
+type Kind = 'activity' | 'users' | 'users:created_at' | 'users:-last_login' | 'users:last_login';
+/** The users list's orderings and the kind of cursor each issues. */
+const USER_ORDERINGS: Array<[string, Kind]> = [
+  ['-created_at', 'users'],
+  ['created_at', 'users:created_at'],
+  ['-last_login', 'users:-last_login'],
+  ['last_login', 'users:last_login'],
+];
 const MAX_MICROS = 2n ** 53n - 1n;
 const MAX_BIGINT = 2n ** 63n - 1n;
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const uuid = () => crypto.randomUUID();
+/** A last-login position is any bigint (it is never turned into a time); others are micros. */
+const byLastLogin = (kind: Kind) => kind.endsWith('last_login');
 
 /** Cursors that break one rule each: every one must be refused. */
 function craftedCursors(kind: Kind, count: number, seed: number): string[] {
   const random = generator(seed);
   const validId = () => (kind === 'activity' ? String(1 + random.int(1000)) : uuid());
+  const beyondBigint = () =>
+    random.pick([
+      () => String(MAX_BIGINT + 1n + BigInt(random.int(1e9))),
+      () => `-${MAX_BIGINT + 2n + BigInt(random.int(1e9))}`,
+      () => random.digits(20 + random.int(20)),
+      () => `-${random.digits(20 + random.int(20))}`,
+      () => '99999999999999999999999999999999',
+    ])();
   const outOfRangeMicros = () =>
     random.pick([
       () => String(MAX_MICROS + 1n + BigInt(random.int(1e9))),
@@ -71,12 +89,21 @@ function craftedCursors(kind: Kind, count: number, seed: number): string[] {
             () => `${uuid()}' OR '1'='1`,
             malformedNumber,
           ])();
-  const otherKind = kind === 'activity' ? 'users' : 'activity';
+  // Another list's cursor, or one of the users list under another ordering.
+  const otherKinds = (['activity', ...USER_ORDERINGS.map(([, other]) => other)] as Kind[]).filter(
+    (other) => other !== kind,
+  );
+  const otherCursor = () => {
+    const other = random.pick(otherKinds);
+    return encode([other, '1', other === 'activity' ? '1' : uuid()]);
+  };
   const shapes: Array<() => string> = [
-    () => encode([kind, outOfRangeMicros(), validId()]),
+    () => encode([kind, byLastLogin(kind) ? beyondBigint() : outOfRangeMicros(), validId()]),
     () => encode([kind, malformedNumber(), validId()]),
     () => encode([kind, '1', badId()]),
-    () => encode([otherKind, '1', kind === 'activity' ? uuid() : '1']),
+    otherCursor,
+    () =>
+      encode([kind === 'activity' ? 'users' : 'activity', '1', kind === 'activity' ? uuid() : '1']),
     () => encode([kind, 1, validId()]),
     () => encode([kind, '1', null]),
     () => encode([kind, '1']),
@@ -133,20 +160,28 @@ describe('crafted cursors', function () {
     expect(written.filter((line) => line.level > 30)).to.deep.equal([]);
   };
 
-  /** The lists, over REST: [name, path, caller, kind]. */
-  const restLists = (): Array<[string, string, () => string, Kind]> => [
-    ['activity/', '/api/auth/activity/', () => member.access, 'activity'],
-    ['admin/users/', '/api/auth/admin/users/', () => admin.access, 'users'],
+  /** The lists, over REST: [name, path, query besides the cursor, caller, kind]. */
+  const restLists = (): Array<[string, string, object, () => string, Kind]> => [
+    ['activity/', '/api/auth/activity/', {}, () => member.access, 'activity'],
+    ['admin/users/', '/api/auth/admin/users/', {}, () => admin.access, 'users'],
+    ...USER_ORDERINGS.map(([ordering, kind]): [string, string, object, () => string, Kind] => [
+      `admin/users/?ordering=${ordering}`,
+      '/api/auth/admin/users/',
+      { ordering },
+      () => admin.access,
+      kind,
+    ]),
     [
       'admin/users/{id}/activity/',
       `/api/auth/admin/users/${member.id}/activity/`,
+      {},
       () => admin.access,
       'activity',
     ],
   ];
 
   it('REST: every list answers each crafted cursor 400 on cursor, with one log line at most', async () => {
-    for (const [name, path, access, kind] of restLists()) {
+    for (const [name, path, query, access, kind] of restLists()) {
       const ids: string[] = [];
       const since = lines.length;
       for (const cursor of craftedCursors(kind, 150, name.length)) {
@@ -155,7 +190,7 @@ describe('crafted cursors', function () {
         const response = await testApp
           .http()
           .get(path)
-          .query({ cursor })
+          .query({ ...query, cursor })
           .set({ ...bearer(access()), 'X-Request-Id': id });
         expect(response.status, `${name} ${cursor}: ${response.text}`).to.equal(400);
         expect(response.body).to.deep.equal({
@@ -172,6 +207,12 @@ describe('crafted cursors', function () {
   const trpcLists = (): Array<[string, () => object, () => string, Kind]> => [
     ['activity.list', () => ({}), () => member.access, 'activity'],
     ['admin.listUsers', () => ({}), () => admin.access, 'users'],
+    ...USER_ORDERINGS.map(([ordering, kind]): [string, () => object, () => string, Kind] => [
+      'admin.listUsers',
+      () => ({ ordering }),
+      () => admin.access,
+      kind,
+    ]),
     ['admin.userActivity', () => ({ id: member.id }), () => admin.access, 'activity'],
   ];
   const trpcInput = (value: unknown) => encodeURIComponent(JSON.stringify(value));
@@ -181,8 +222,8 @@ describe('crafted cursors', function () {
   };
 
   it('tRPC: every list refuses each crafted cursor, single and batched, with one log line at most', async () => {
-    for (const [procedure, input, access, kind] of trpcLists()) {
-      const cursors = craftedCursors(kind, 60, procedure.length);
+    for (const [position, [procedure, input, access, kind]] of trpcLists().entries()) {
+      const cursors = craftedCursors(kind, 60, procedure.length + position);
       const ids: string[] = [];
       const since = lines.length;
       for (const cursor of cursors.slice(0, 30)) {
@@ -232,22 +273,37 @@ describe('crafted cursors', function () {
   });
 
   it('still pages from positions at the very edge of the valid range', async () => {
-    const edges: Array<[Kind, string, string]> = [
-      ['activity', String(MAX_MICROS), String(MAX_BIGINT)],
-      ['activity', String(-MAX_MICROS), '1'],
-      ['users', String(MAX_MICROS), 'ffffffff-ffff-ffff-ffff-ffffffffffff'],
-      ['users', String(-MAX_MICROS), '00000000-0000-0000-0000-000000000000'],
+    const newest = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+    const oldest = '00000000-0000-0000-0000-000000000000';
+    // [kind, ordering, at, id]: each list in each order, from either end of the valid range
+    const edges: Array<[Kind, string | undefined, string, string]> = [
+      ['activity', undefined, String(MAX_MICROS), String(MAX_BIGINT)],
+      ['activity', undefined, String(-MAX_MICROS), '1'],
+      ['users', undefined, String(MAX_MICROS), newest],
+      ['users', undefined, String(-MAX_MICROS), oldest],
+      ['users:created_at', 'created_at', String(-MAX_MICROS), oldest],
+      ['users:created_at', 'created_at', String(MAX_MICROS), newest],
+      ['users:-last_login', '-last_login', String(MAX_BIGINT), newest],
+      ['users:-last_login', '-last_login', String(-MAX_BIGINT - 1n), oldest],
+      ['users:last_login', 'last_login', String(-MAX_BIGINT - 1n), oldest],
+      ['users:last_login', 'last_login', String(MAX_BIGINT), newest],
     ];
-    for (const [kind, at, id] of edges) {
+    for (const [kind, ordering, at, id] of edges) {
       const cursor = encode([kind, at, id]);
       const [path, access] =
         kind === 'activity'
           ? ['/api/auth/activity/', member.access]
           : ['/api/auth/admin/users/', admin.access];
-      const response = await testApp.http().get(path).query({ cursor }).set(bearer(access));
+      const response = await testApp
+        .http()
+        .get(path)
+        .query({ cursor, ...(ordering ? { ordering } : {}) })
+        .set(bearer(access));
       expect(response.status, `${kind} ${at} ${id}: ${response.text}`).to.equal(200);
-      // After the newest possible position comes everything; before the oldest, nothing.
-      expect(response.body.results.length > 0, `${kind} ${at}`).to.equal(!at.startsWith('-'));
+      // Before the first position of the list's order comes everything; after its last, nothing.
+      const descending = !ordering || ordering.startsWith('-');
+      const fromTheStart = descending ? !at.startsWith('-') : at.startsWith('-');
+      expect(response.body.results.length > 0, `${kind} ${at}`).to.equal(fromTheStart);
     }
   });
 });
