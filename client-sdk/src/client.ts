@@ -1,5 +1,6 @@
 import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
 import superjson from 'superjson';
+import { UnexpectedResponseError } from './errors.js';
 import { Session, type SessionListener } from './session.js';
 import { authorizationHeader, sessionLink } from './session-link.js';
 import { memoryTokenStore, type TokenStore } from './token-store.js';
@@ -25,11 +26,28 @@ export interface AuthClientOptions {
 /** Every procedure of the server, typed from its router: `client.auth.login.mutate(...)`. */
 export type AuthClient = TRPCClient<AppRouter>;
 
+/** The given `fetch` (or the global one, looked up per call), refusing answers that are not JSON. */
+function jsonOnly(fetchImplementation: FetchLike | undefined): FetchLike {
+  return async (input, init) => {
+    const response = await (fetchImplementation ?? (globalThis.fetch as FetchLike))(input, init);
+    const { status, headers } = response as {
+      status?: number;
+      headers?: { get(name: string): string | null };
+    };
+    const type = headers?.get('content-type');
+    if (typeof status === 'number' && type && !/json/i.test(type)) {
+      throw new UnexpectedResponseError(status);
+    }
+    return response;
+  };
+}
+
 export function createAuthClient(options: AuthClientOptions): AuthClient {
+  const fetchJson = jsonOnly(options.fetch);
   const transport = () =>
     httpLink({
       url: options.url,
-      fetch: options.fetch,
+      fetch: fetchJson,
       transformer: superjson,
       headers: ({ op }) => authorizationHeader(op),
     });

@@ -2,6 +2,20 @@ import { TRPCClientError } from '@trpc/client';
 import type { AppRouter, AuthErrorCode, FieldErrors } from './types.js';
 
 /**
+ * An answer that is not the service's JSON: a proxy's or gateway's own error page, a static
+ * file server. Its status is kept, so a 502/503/504 in front of the service reads as the
+ * service being unavailable rather than as a parse error.
+ */
+export class UnexpectedResponseError extends Error {
+  override name = 'UnexpectedResponseError';
+  constructor(readonly status: number) {
+    super(`The server answered ${status} without the service's JSON.`);
+  }
+}
+
+const GATEWAY_STATUSES = new Set([502, 503, 504]);
+
+/**
  * What every failed call throws. It is a `TRPCClientError` (so tRPC's React helpers accept it)
  * with the server's stable `code`, the HTTP `status`, field `errors` for forms, and
  * `retryAfter` (seconds) for RATE_LIMITED and SERVICE_UNAVAILABLE.
@@ -24,8 +38,16 @@ export class AuthClientError extends TRPCClientError<AppRouter> {
     this.name = 'AuthClientError';
     const data = cause.data;
     const response = cause.meta?.response as { status?: unknown } | undefined;
-    this.code = data?.appCode ?? 'NETWORK_ERROR';
-    this.status = data?.httpStatus ?? (typeof response?.status === 'number' ? response.status : 0);
+    const unexpected = cause.cause instanceof UnexpectedResponseError ? cause.cause : undefined;
+    this.code =
+      data?.appCode ??
+      (unexpected && GATEWAY_STATUSES.has(unexpected.status)
+        ? 'SERVICE_UNAVAILABLE'
+        : 'NETWORK_ERROR');
+    this.status =
+      data?.httpStatus ??
+      unexpected?.status ??
+      (typeof response?.status === 'number' ? response.status : 0);
     this.errors = data?.errors ?? {};
     this.retryAfter = data?.retryAfter ?? null;
   }

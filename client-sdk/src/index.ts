@@ -8,7 +8,9 @@ export {
   type AuthClientOptions,
   type FetchLike,
 } from './client.js';
-export { AuthClientError, isAuthClientError } from './errors.js';
+export { AuthClientError, isAuthClientError, UnexpectedResponseError } from './errors.js';
+export { describeError } from './error-messages.js';
+export { ACTIVITY_ACTIONS } from './activity-actions.js';
 export {
   localStorageTokenStore,
   memoryTokenStore,
@@ -17,6 +19,11 @@ export {
 } from './token-store.js';
 export type { SessionListener } from './session.js';
 export type {
+  ActivityAction,
+  AdminActivityEntry,
+  AdminUser,
+  AdminUserDetail,
+  AdminUserQuery,
   AppRouter,
   AuthErrorCode,
   AuthResult,
@@ -26,6 +33,8 @@ export type {
   RouterInputs,
   RouterOutputs,
   ServerErrorCode,
+  Session,
   TokenPair,
   User,
+  UserOrdering,
 } from './types.js';

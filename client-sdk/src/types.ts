@@ -27,3 +27,15 @@ export type ServerErrorCode = inferRouterError<AppRouter>['data']['appCode'];
 export type AuthErrorCode = ServerErrorCode | 'NETWORK_ERROR';
 /** Messages per request field, as the server reports them (`non_field_errors` for the whole body). */
 export type FieldErrors = Record<string, string[]>;
+
+/** The staff API's shapes, for consoles and back-office tools. */
+export type AdminUser = RouterOutputs['admin']['listUsers']['results'][number];
+export type AdminUserDetail = RouterOutputs['admin']['getUser'];
+export type AdminUserQuery = RouterInputs['admin']['listUsers'];
+export type AdminActivityEntry = RouterOutputs['admin']['userActivity']['results'][number];
+/** One session (one login) of a user. */
+export type Session = RouterOutputs['sessions']['list']['results'][number];
+/** The actions an activity log records and can be filtered by. */
+export type ActivityAction = NonNullable<RouterInputs['admin']['userActivity']['action']>;
+/** How the staff users list sorts: `-` for newest first. */
+export type UserOrdering = NonNullable<Exclude<AdminUserQuery, void>['ordering']>;

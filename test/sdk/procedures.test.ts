@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import {
   AuthClientError,
+  describeError,
   memoryTokenStore,
   type RouterOutputs,
 } from '../../client-sdk/src/index.js';
@@ -147,6 +148,85 @@ describe('client SDK: sessions, verification, activity and the staff API', () =>
     await admin.client.admin.updateUser.mutate({ id: member.id, is_active: false });
     expect((await failure(member.client.profile.get.query())).status).to.equal(401);
     expect(await member.store.get()).to.equal(null);
+  });
+
+  it("drives the console's staff actions: sessions, mail, sorting and the count", async () => {
+    const admin = await loggedIn({ isStaff: true, isSuperuser: true });
+    const member = await loggedIn({ fullName: 'Katherine Johnson' });
+    const phone = recordingClient(live.url);
+    await phone.client.auth.login.mutate({ email: member.email, password: STRONG_PASSWORD });
+
+    const list = await admin.client.admin.listUsers.query({
+      search: 'katherine',
+      ordering: '-last_login',
+    });
+    expect([list.count, list.results[0]!.id]).to.deep.equal([1, member.id]);
+
+    const detail = await admin.client.admin.getUser.query({ id: member.id });
+    const phoneSession = detail.sessions.find(
+      (session) =>
+        session.created_at.getTime() ===
+        Math.max(...detail.sessions.map((each) => each.created_at.getTime())),
+    )!;
+    await admin.client.admin.endUserSession.mutate({
+      id: member.id,
+      session_id: phoneSession.id,
+    });
+    expect((await failure(phone.client.profile.get.query())).code).to.equal('TOKEN_INVALID');
+
+    const sent = await admin.client.admin.sendPasswordReset.mutate({ id: member.id });
+    expect(sent.message).to.include(member.email);
+    expect(live.testApp.mailer.resetTokenFor(member.email)).to.be.a('string');
+    await admin.client.admin.resendVerification.mutate({ id: member.id });
+    expect(live.testApp.mailer.verificationTokenFor(member.email)).to.be.a('string');
+
+    const ended = await admin.client.admin.endUserSessions.mutate({ id: member.id });
+    expect(ended.sessions_revoked).to.equal(1);
+    expect((await failure(member.client.profile.get.query())).status).to.equal(401);
+
+    const log = await admin.client.admin.userActivity.query({
+      id: admin.id,
+      action: 'staff_action',
+    });
+    expect(log.results.map((entry) => entry.target?.email)).to.deep.equal([
+      member.email,
+      member.email,
+      member.email,
+      member.email,
+    ]);
+  });
+
+  it('describes failures as sentences: when to retry, missing permission, no service', async () => {
+    const admin = await loggedIn({ isStaff: true });
+    const member = await loggedIn();
+    const limit = live.testApp.config.emailVerification.resendLimit;
+    for (let index = 0; index < limit; index += 1) {
+      await admin.client.admin.resendVerification.mutate({ id: member.id });
+    }
+    const limited = await failure(admin.client.admin.resendVerification.mutate({ id: member.id }));
+    expect(describeError(limited)).to.match(
+      /^Too many requests\. Try again in \d+ (seconds|minutes|hours)\.$/,
+    );
+
+    const denied = await failure(member.client.admin.listUsers.query());
+    expect(describeError(denied)).to.equal('You do not have permission to perform this action.');
+
+    const down = recordingClient(live.url, {
+      fetch: async () =>
+        new Response('<html>502 Bad Gateway</html>', {
+          status: 502,
+          headers: { 'Content-Type': 'text/html' },
+        }),
+    });
+    const unreachable = await failure(
+      down.client.auth.login.mutate({ email: member.email, password: 'x' }),
+    );
+    // A gateway's own error page carries no code: the service behind it is down.
+    expect([unreachable.code, unreachable.status]).to.deep.equal(['SERVICE_UNAVAILABLE', 502]);
+    expect(describeError(unreachable)).to.match(/^The service is unavailable at the moment\./);
+    expect(describeError(new TypeError('fetch failed'))).to.equal(
+      'The service cannot be reached. Check your connection and try again.',
+    );
   });
 
   it('a client may start from tokens obtained elsewhere', async () => {
