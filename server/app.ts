@@ -8,7 +8,8 @@
  *     ├─ /api/auth/*       the REST paths of the contract (http/rest-handler.ts)
  *     ├─ /trpc/*           tRPC, single calls and batches (http/trpc-handler.ts)
  *     ├─ /health/, /health/live, /health/ready    the probes (http/health.ts)
- *     └─ /api/openapi.json, /api/docs/            the OpenAPI document and its reference page
+ *     ├─ /api/openapi.json, /api/docs/            the OpenAPI document and its reference page
+ *     └─ /admin/           the admin console's static files (http/admin-console.ts)
  */
 import type { RequestListener } from 'node:http';
 import Koa from 'koa';

@@ -152,6 +152,7 @@ const environmentSchema = z.object({
   SENDGRID_SANDBOX_MODE: booleanFromEnv.default(false),
   EMAIL_SEND_TIMEOUT_MS: integer(100, 120_000).default(15_000),
   TEMPLATES_DIR: z.string().min(1).default('templates/email'),
+  ADMIN_CONSOLE_DIR: z.string().min(1).default('admin-console/dist'),
   EMAIL_OUTBOX_WORKER: booleanFromEnv.default(true),
   EMAIL_OUTBOX_POLL_MS: integer(50, 600_000).default(1000),
   EMAIL_OUTBOX_BATCH_SIZE: integer(1, 1000).default(10),
@@ -220,6 +221,8 @@ export interface Config {
     headersTimeoutMs: number;
     requestTimeoutMs: number;
     maxConnections: number;
+    /** The admin console's build (`npm run build`), served at /admin/. */
+    adminConsoleDir: string;
   };
   logLevel: string;
   database: DatabaseConfig;
@@ -524,6 +527,7 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
       headersTimeoutMs: environment.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: environment.HTTP_REQUEST_TIMEOUT_MS,
       maxConnections: environment.HTTP_MAX_CONNECTIONS,
+      adminConsoleDir: environment.ADMIN_CONSOLE_DIR,
     },
     logLevel: environment.LOG_LEVEL ?? (environment.NODE_ENV === 'test' ? 'silent' : 'info'),
     database,

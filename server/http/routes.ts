@@ -1,11 +1,13 @@
 /**
  * What the route table holds: every operation of the router at its REST path and at the tRPC
- * endpoint, and the service's own pages (health probes, the OpenAPI document and docs).
+ * endpoint, and the service's own pages (health probes, the OpenAPI document and docs, the admin
+ * console).
  */
 import type { Dependencies } from '../deps.js';
 import { appRouter } from '../routers/_app.js';
 import type { Context, RequestInfo } from '../trpc/context.js';
 import { operationsOf, type Operation } from '../trpc/operations.js';
+import { adminConsoleRoutes } from './admin-console.js';
 import { docsRoutes } from './docs.js';
 import { healthRoutes } from './health.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -36,6 +38,9 @@ export function buildRouteTable(
   let document: object | undefined;
   const openApiDocument = () => (document ??= buildOpenApiDocument(appRouter, SERVICE_VERSION));
   for (const [path, handler] of Object.entries(docsRoutes(openApiDocument))) {
+    table.add(['GET'], path, handler, SERVICE);
+  }
+  for (const [path, handler] of Object.entries(adminConsoleRoutes(config.http.adminConsoleDir))) {
     table.add(['GET'], path, handler, SERVICE);
   }
 
