@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /** Imports flow one way: routers → services → repositories → db, with lib/ beside the services. */
@@ -18,6 +19,7 @@ export default tseslint.config(
       'dist/**',
       'coverage/**',
       'client-sdk/dist/**',
+      'admin-console/dist/**',
       '.data/**',
       'bench-results/**',
     ],
@@ -106,5 +108,23 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['admin-console/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+    },
+  },
+  {
+    // The console reaches the service only through the SDK, as its first real user.
+    files: ['admin-console/src/**/*.{ts,tsx}'],
+    rules: restrict([
+      [
+        ['**/server/**', '**/client-sdk/**', '@trpc/*'],
+        'The console talks to the service only through @auth-service/client.',
+      ],
+    ]),
   },
 );
