@@ -6,9 +6,11 @@
 #   docker run --init -p 8000:8000 --env-file .env auth-service
 #   docker run --rm --env-file .env auth-service node dist/db/migrate.js up
 #
-# Three stages: `build` installs every dependency, applies patches/ and compiles TypeScript,
+# Three stages: `build` installs every dependency, applies patches/, compiles TypeScript and
+# builds the admin console (static files served at /admin/),
 # `deps` prunes that install to the production dependencies (patches stay applied), and
-# `runtime` copies just dist/, templates/ and those node_modules onto a slim Node LTS image
+# `runtime` copies just dist/, templates/, the console's build and those node_modules onto a
+# slim Node LTS image
 # that runs as an unprivileged user.
 
 # Node 24 is a long-term-support line; commander (used by the CLI) needs Node >= 22.12.
@@ -18,19 +20,23 @@ ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 # ---------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-# The lockfile belongs to an npm workspace: client-sdk/package.json must sit beside it for
-# `npm ci` to accept the lockfile; --workspaces=false keeps the SDK's own tooling out.
+# The lockfile belongs to an npm workspace: the workspaces' package.json files must sit beside
+# it for `npm ci` to accept it. The workspaces' tooling (tsup, Vite, React) is installed too:
+# `npm run build` builds the SDK and, with it, the admin console.
 COPY package.json package-lock.json .npmrc ./
 COPY client-sdk/package.json client-sdk/
+COPY admin-console/package.json admin-console/
 COPY patches patches
 # --ignore-scripts: nothing the build needs runs an install script, and it keeps
 # third-party postinstall hooks (telemetry, binary downloads) out of the image build. Our own
 # postinstall (patch-package) runs explicitly; it fails the build if a patch does not apply.
-RUN npm ci --workspaces=false --ignore-scripts --no-audit --no-fund \
+RUN npm ci --ignore-scripts --no-audit --no-fund \
     && npx --no-install patch-package --error-on-fail
 COPY tsconfig.json tsconfig.build.json ./
 COPY server server
 COPY db db
+COPY client-sdk client-sdk
+COPY admin-console admin-console
 RUN npm run build
 
 # ---------------------------------------------------------------------------
@@ -59,6 +65,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # Email templates are read relative to the working directory.
 COPY templates ./templates
+# The admin console's static files (ADMIN_CONSOLE_DIR, relative to the working directory).
+COPY --from=build /app/admin-console/dist ./admin-console/dist
 # The one writable place in /app, for the compose stack's generated SECRET_KEY (a named
 # volume mounted here inherits this ownership). Nothing else is written at run time.
 RUN mkdir .data && chown 1000:1000 .data

@@ -39,6 +39,9 @@ interface Service {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** What `npm run build` writes for the admin console, and the image copies. */
+const CONSOLE_PAGE = 'admin-console/dist/index.html';
+
 describe('production start path (node dist/server/index.js)', function () {
   this.timeout(300_000);
 
@@ -55,11 +58,17 @@ describe('production start path (node dist/server/index.js)', function () {
   before(async function () {
     // The Dockerfile's build stage, then its deps stage, then its runtime layout.
     await mustSucceed('npm', ['run', 'build'], ROOT, 180_000);
-    for (const entry of ['dist/server/index.js', 'dist/db/migrate.js']) {
+    for (const entry of ['dist/server/index.js', 'dist/db/migrate.js', CONSOLE_PAGE]) {
       expect(existsSync(join(ROOT, entry)), `${entry} after npm run build`).to.equal(true);
     }
     app = mkdtempSync(join(tmpdir(), 'auth-service-app-'));
-    for (const file of ['package.json', 'package-lock.json', '.npmrc', 'client-sdk/package.json']) {
+    for (const file of [
+      'package.json',
+      'package-lock.json',
+      '.npmrc',
+      'client-sdk/package.json',
+      'admin-console/package.json',
+    ]) {
       cpSync(join(ROOT, file), join(app, file));
     }
     await mustSucceed(
@@ -78,6 +87,9 @@ describe('production start path (node dist/server/index.js)', function () {
     );
     cpSync(join(ROOT, 'dist'), join(app, 'dist'), { recursive: true });
     cpSync(join(ROOT, 'templates'), join(app, 'templates'), { recursive: true });
+    cpSync(join(ROOT, 'admin-console/dist'), join(app, 'admin-console/dist'), {
+      recursive: true,
+    });
 
     await recreateDatabase();
     await deleteRunKeys();
@@ -140,6 +152,18 @@ describe('production start path (node dist/server/index.js)', function () {
       await sleep(250);
     }
     throw new Error(`/health/ was not 200 within ${STARTUP_TIMEOUT_MS} ms (last: ${last})`);
+  });
+
+  it('serves the admin console at /admin/ from the image layout', async function () {
+    expect(service, 'service started by the previous test').to.not.equal(undefined);
+    const page = await fetch(url('/admin/'), { signal: AbortSignal.timeout(10_000) });
+    expect(page.status).to.equal(200);
+    expect(page.headers.get('content-security-policy')).to.include("script-src 'self'");
+    const script = /src="(\/admin\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+    expect(script, 'the page loads a hashed module script').to.be.a('string');
+    const asset = await fetch(url(script!), { signal: AbortSignal.timeout(10_000) });
+    expect(asset.status).to.equal(200);
+    expect(asset.headers.get('cache-control')).to.equal('public, max-age=31536000, immutable');
   });
 
   it('registers and logs in a user over REST', async function () {
