@@ -133,7 +133,7 @@ describe('admin console in Chromium', function () {
     const dialog = page.getByRole('dialog');
     await dialog.getByText('that device is signed out').waitFor();
     await expectAccessible(page, 'confirmation');
-    await screenshot(page, 'confirm-end-session');
+    await screenshot(page, 'confirm-end-session', true);
     await dialog.getByRole('button', { name: 'End session', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Session ended' }).waitFor();
     const refused = await api().get('/api/auth/profile/').set(bearer(phone.access));

@@ -137,6 +137,7 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
   expect(blocking, `${label}: ${JSON.stringify(blocking, null, 2)}`).to.deep.equal([]);
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+/** The whole page, or (`viewport`) what is on screen, e.g. under a modal dialog's backdrop. */
+export async function screenshot(page: Page, name: string, viewport = false): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: !viewport });
 }
