@@ -11,8 +11,7 @@
  * The console talks to the service through the tRPC endpoint like any client; nothing here
  * knows about sessions. By path, for the route table (GET and HEAD; other methods get its 405).
  */
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { Context } from 'koa';
 import { AppError } from '../errors.js';
@@ -88,13 +87,14 @@ export function adminConsoleRoutes(directory: string): Record<string, ConsoleHan
 
 async function serveAsset(ctx: Context, assets: string, name: string) {
   const type = CONTENT_TYPES[extname(name)];
-  const file = join(assets, name);
-  const info = ASSET_NAME.test(name) && type ? await stat(file).catch(() => null) : null;
-  if (!info?.isFile()) throw new AppError('NOT_FOUND');
+  // Read whole, not streamed: a stream cut short by a client that goes away (or merely closes
+  // first) is an error Koa prints, stack and all, outside the logger. The files are small.
+  const content =
+    ASSET_NAME.test(name) && type ? await readFile(join(assets, name)).catch(() => null) : null;
+  if (!content) throw new AppError('NOT_FOUND');
   ctx.set('Cache-Control', IMMUTABLE);
   ctx.type = type!;
-  ctx.length = info.size;
-  ctx.body = createReadStream(file);
+  ctx.body = content;
 }
 
 async function serveIndex(ctx: Context, file: string) {
