@@ -6,12 +6,11 @@
 #   docker run --init -p 8000:8000 --env-file .env auth-service
 #   docker run --rm --env-file .env auth-service node dist/db/migrate.js up
 #
-# Three stages: `build` installs every dependency, applies patches/, compiles TypeScript and
-# builds the admin console (static files served at /admin/),
-# `deps` prunes that install to the production dependencies (patches stay applied), and
-# `runtime` copies just dist/, templates/, the console's build and those node_modules onto a
-# slim Node LTS image
-# that runs as an unprivileged user.
+# Three stages: `build` installs every dependency, compiles TypeScript and builds the admin
+# console (static files served at /admin/), `deps` prunes that install to the production
+# dependencies, and `runtime` copies just dist/, templates/, the console's build and those
+# node_modules onto a slim Node LTS image that runs as an unprivileged user. Dependencies are
+# used as published: nothing is patched.
 
 # Node 24 is a long-term-support line; commander (used by the CLI) needs Node >= 22.12.
 # Bump the pin deliberately (and rebuild) rather than following a moving tag.
@@ -26,12 +25,9 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY client-sdk/package.json client-sdk/
 COPY admin-console/package.json admin-console/
-COPY patches patches
 # --ignore-scripts: nothing the build needs runs an install script, and it keeps
-# third-party postinstall hooks (telemetry, binary downloads) out of the image build. Our own
-# postinstall (patch-package) runs explicitly; it fails the build if a patch does not apply.
-RUN npm ci --ignore-scripts --no-audit --no-fund \
-    && npx --no-install patch-package --error-on-fail
+# third-party postinstall hooks (telemetry, binary downloads) out of the image build.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY server server
 COPY db db
@@ -40,8 +36,8 @@ COPY admin-console admin-console
 RUN npm run build
 
 # ---------------------------------------------------------------------------
-# The build stage's install, patched, less the development dependencies: a fresh
-# `npm ci --omit=dev` would bring the unpatched files back.
+# The build stage's install less the development dependencies (the same files a fresh
+# `npm ci --omit=dev` would bring, without fetching them twice).
 FROM build AS deps
 RUN npm prune --omit=dev --workspaces=false --no-audit --no-fund \
     && npm cache clean --force

@@ -144,19 +144,6 @@ export function checkDockerfile(root: string): CheckResult {
     production,
     'no stage installs production dependencies (`npm ci --omit=dev` or `npm prune --omit=dev`)',
   );
-  // patches/ (patch-package) must reach the image: applied where dependencies are installed,
-  // in the production stage or in the stage it starts from.
-  if (existsSync(join(root, 'patches'))) {
-    const runsPatchPackage = (stage: Stage | undefined) =>
-      stage?.instructions.some(
-        (i) => i.getKeyword() === 'RUN' && /patch-package/.test(i.getRawArgumentsContent() ?? ''),
-      ) ?? false;
-    const parent = stages.find((stage) => stage.name && stage.name === production?.image);
-    report.check(
-      runsPatchPackage(production) || runsPatchPackage(parent),
-      'patches/ exists, but the production dependencies are not patched (run patch-package)',
-    );
-  }
   const copiesModulesFrom = find('COPY')
     .filter((copy) => words(copy).some((word) => word.includes('node_modules')))
     .map(copyFrom);

@@ -6,11 +6,11 @@
  * "null", and echoing it back would hand every such page the answers.
  */
 import cors from '@koa/cors';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 
-export function corsLayer(allowedOrigins: readonly string[]) {
+export function corsLayer(allowedOrigins: readonly string[]): Middleware {
   const anyOrigin = allowedOrigins.includes('*');
-  return cors({
+  const handle = cors({
     origin: (ctx: Context) => {
       const origin = ctx.get('Origin');
       if (!origin || origin === 'null') return '';
@@ -27,4 +27,7 @@ export function corsLayer(allowedOrigins: readonly string[]) {
     ],
     maxAge: 600,
   });
+  // A request without Origin is no browser's cross-origin request: nothing to answer for it
+  // (the edge's headers already say `Vary: Origin` for caches).
+  return (ctx, next) => (ctx.get('Origin') ? handle(ctx, next) : next());
 }

@@ -36,12 +36,20 @@ export function helmetHeaders(): HeaderList {
  * OpenAPI document and the docs assets stay cacheable.
  */
 const PRIVATE_PATH = /^\/(api\/auth|trpc)(\/|$)/i;
+const TRPC_PATH = /^\/trpc(\/|$)/i;
 const NO_STORE = ['Cache-Control', 'no-store'] as const;
 
-/** The header list for an answer to `path`: the security headers, plus no-store where private. */
+/**
+ * The header list for an answer to `path`: the security headers, no-store where private, and
+ * `Vary` for what a cache must key the answer on: `Origin` everywhere (CORS answers differ by
+ * it), and tRPC's `trpc-accept` (a streamed or a plain answer). Set here, with the rest, rather
+ * than appended by each layer that varies.
+ */
 export function edgeHeaders(securityHeaders: HeaderList): (path: string) => HeaderList {
-  const privateHeaders: HeaderList = [...securityHeaders, NO_STORE];
-  return (path) => (PRIVATE_PATH.test(path) ? privateHeaders : securityHeaders);
+  const plain: HeaderList = [...securityHeaders, ['Vary', 'Origin']];
+  const api: HeaderList = [...plain, NO_STORE];
+  const trpc: HeaderList = [...securityHeaders, ['Vary', 'Origin, trpc-accept, accept'], NO_STORE];
+  return (path) => (TRPC_PATH.test(path) ? trpc : PRIVATE_PATH.test(path) ? api : plain);
 }
 
 export function setHeaders(response: ServerResponse, headers: HeaderList): void {

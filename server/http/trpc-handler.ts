@@ -136,7 +136,6 @@ export function trpcHandler(options: TrpcHandlerOptions) {
       ctx.set(rateLimitResponseHeaders([error]));
       body = transformTRPCResponse(config, { error: shape });
     }
-    ctx.vary('trpc-accept');
     ctx.type = 'application/json';
     ctx.body = JSON.stringify(body);
   }
