@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { SERVICE_VERSION } from '../server/http/routes.js';
 import { buildOpenApiDocument } from '../server/http/openapi.js';
-import { appRouter } from '../server/routers/_app.js';
+import { routerShape as appRouter } from '../server/routers/_app.js';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const document = buildOpenApiDocument(appRouter, SERVICE_VERSION);

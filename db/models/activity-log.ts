@@ -7,20 +7,23 @@ import {
   type Sequelize,
 } from 'sequelize';
 
-export function initActivityLog(sequelize: Sequelize) {
-  class ActivityLog extends Model<
-    InferAttributes<ActivityLog>,
-    InferCreationAttributes<ActivityLog>
-  > {
-    /** BIGINT identity; returned by pg as a string. */
-    declare id: CreationOptional<string>;
-    declare userId: string;
-    declare action: string;
-    declare ipAddress: string | null;
-    declare userAgent: string | null;
-    declare metadata: CreationOptional<Record<string, unknown>>;
-    declare createdAt: CreationOptional<Date>;
-  }
+export class ActivityLogRow extends Model<
+  InferAttributes<ActivityLogRow>,
+  InferCreationAttributes<ActivityLogRow>
+> {
+  /** BIGINT identity; returned by pg as a string. */
+  declare id: CreationOptional<string>;
+  declare userId: string;
+  declare action: string;
+  declare ipAddress: string | null;
+  declare userAgent: string | null;
+  declare metadata: CreationOptional<Record<string, unknown>>;
+  declare createdAt: CreationOptional<Date>;
+}
+
+export function initActivityLog(sequelize: Sequelize): typeof ActivityLogRow {
+  // A class of its own per connection, initialised here; ActivityLogRow itself never is.
+  class ActivityLog extends ActivityLogRow {}
 
   ActivityLog.init(
     {
@@ -38,4 +41,4 @@ export function initActivityLog(sequelize: Sequelize) {
 }
 
 /** A model class of its own per connection: no process-wide state shared between databases. */
-export type ActivityLogModel = ReturnType<typeof initActivityLog>;
+export type ActivityLogModel = typeof ActivityLogRow;

@@ -9,28 +9,31 @@ import {
 
 export type EmailOutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
 
-export function initEmailOutbox(sequelize: Sequelize) {
-  /** One message waiting for, or done with, delivery. The worker's claim queries are raw SQL. */
-  class EmailOutbox extends Model<
-    InferAttributes<EmailOutbox>,
-    InferCreationAttributes<EmailOutbox>
-  > {
-    declare id: CreationOptional<string>;
-    declare kind: string;
-    declare recipient: string;
-    declare payload: Record<string, unknown>;
-    declare status: CreationOptional<EmailOutboxStatus>;
-    declare attempts: CreationOptional<number>;
-    declare availableAt: Date;
-    declare lockedUntil: CreationOptional<Date | null>;
-    declare lockedBy: CreationOptional<string | null>;
-    declare lastError: CreationOptional<string | null>;
-    declare providerMessageId: CreationOptional<string | null>;
-    declare createdAt: CreationOptional<Date>;
-    declare updatedAt: CreationOptional<Date>;
-    declare sentAt: CreationOptional<Date | null>;
-    declare failedAt: CreationOptional<Date | null>;
-  }
+/** One message waiting for, or done with, delivery. The worker's claim queries are raw SQL. */
+export class EmailOutboxRow extends Model<
+  InferAttributes<EmailOutboxRow>,
+  InferCreationAttributes<EmailOutboxRow>
+> {
+  declare id: CreationOptional<string>;
+  declare kind: string;
+  declare recipient: string;
+  declare payload: Record<string, unknown>;
+  declare status: CreationOptional<EmailOutboxStatus>;
+  declare attempts: CreationOptional<number>;
+  declare availableAt: Date;
+  declare lockedUntil: CreationOptional<Date | null>;
+  declare lockedBy: CreationOptional<string | null>;
+  declare lastError: CreationOptional<string | null>;
+  declare providerMessageId: CreationOptional<string | null>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+  declare sentAt: CreationOptional<Date | null>;
+  declare failedAt: CreationOptional<Date | null>;
+}
+
+export function initEmailOutbox(sequelize: Sequelize): typeof EmailOutboxRow {
+  // A class of its own per connection, initialised here; EmailOutboxRow itself never is.
+  class EmailOutbox extends EmailOutboxRow {}
 
   EmailOutbox.init(
     {
@@ -56,4 +59,4 @@ export function initEmailOutbox(sequelize: Sequelize) {
 }
 
 /** A model class of its own per connection: no process-wide state shared between databases. */
-export type EmailOutboxModel = ReturnType<typeof initEmailOutbox>;
+export type EmailOutboxModel = typeof EmailOutboxRow;

@@ -7,18 +7,21 @@ import {
   type Sequelize,
 } from 'sequelize';
 
-export function initEmailVerificationToken(sequelize: Sequelize) {
-  class EmailVerificationToken extends Model<
-    InferAttributes<EmailVerificationToken>,
-    InferCreationAttributes<EmailVerificationToken>
-  > {
-    /** SHA-256 (hex) of the token mailed to the user; the token itself is never stored. */
-    declare tokenHash: string;
-    declare userId: string;
-    declare email: string;
-    declare expiresAt: Date;
-    declare createdAt: CreationOptional<Date>;
-  }
+export class EmailVerificationTokenRow extends Model<
+  InferAttributes<EmailVerificationTokenRow>,
+  InferCreationAttributes<EmailVerificationTokenRow>
+> {
+  /** SHA-256 (hex) of the token mailed to the user; the token itself is never stored. */
+  declare tokenHash: string;
+  declare userId: string;
+  declare email: string;
+  declare expiresAt: Date;
+  declare createdAt: CreationOptional<Date>;
+}
+
+export function initEmailVerificationToken(sequelize: Sequelize): typeof EmailVerificationTokenRow {
+  // A class of its own per connection, initialised here; EmailVerificationTokenRow itself never is.
+  class EmailVerificationToken extends EmailVerificationTokenRow {}
 
   EmailVerificationToken.init(
     {
@@ -39,4 +42,4 @@ export function initEmailVerificationToken(sequelize: Sequelize) {
 }
 
 /** A model class of its own per connection: no process-wide state shared between databases. */
-export type EmailVerificationTokenModel = ReturnType<typeof initEmailVerificationToken>;
+export type EmailVerificationTokenModel = typeof EmailVerificationTokenRow;

@@ -7,21 +7,24 @@ import {
   type Sequelize,
 } from 'sequelize';
 
-export function initRefreshToken(sequelize: Sequelize) {
-  /** A refresh token is known here only by the SHA-256 of its identifier, never the raw value. */
-  class RefreshToken extends Model<
-    InferAttributes<RefreshToken>,
-    InferCreationAttributes<RefreshToken>
-  > {
-    declare id: CreationOptional<string>;
-    declare sessionId: string;
-    declare tokenHash: string;
-    declare parentId: string | null;
-    declare issuedAt: Date;
-    declare expiresAt: Date;
-    declare consumedAt: CreationOptional<Date | null>;
-    declare revokedAt: CreationOptional<Date | null>;
-  }
+/** A refresh token is known here only by the SHA-256 of its identifier, never the raw value. */
+export class RefreshTokenRow extends Model<
+  InferAttributes<RefreshTokenRow>,
+  InferCreationAttributes<RefreshTokenRow>
+> {
+  declare id: CreationOptional<string>;
+  declare sessionId: string;
+  declare tokenHash: string;
+  declare parentId: string | null;
+  declare issuedAt: Date;
+  declare expiresAt: Date;
+  declare consumedAt: CreationOptional<Date | null>;
+  declare revokedAt: CreationOptional<Date | null>;
+}
+
+export function initRefreshToken(sequelize: Sequelize): typeof RefreshTokenRow {
+  // A class of its own per connection, initialised here; RefreshTokenRow itself never is.
+  class RefreshToken extends RefreshTokenRow {}
 
   RefreshToken.init(
     {
@@ -40,4 +43,4 @@ export function initRefreshToken(sequelize: Sequelize) {
 }
 
 /** A model class of its own per connection: no process-wide state shared between databases. */
-export type RefreshTokenModel = ReturnType<typeof initRefreshToken>;
+export type RefreshTokenModel = typeof RefreshTokenRow;

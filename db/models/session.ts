@@ -7,19 +7,25 @@ import {
   type Sequelize,
 } from 'sequelize';
 
-export function initSession(sequelize: Sequelize) {
-  /** One per login; its refresh tokens form one rotation family. */
-  class Session extends Model<InferAttributes<Session>, InferCreationAttributes<Session>> {
-    declare id: CreationOptional<string>;
-    declare userId: string;
-    declare createdAt: CreationOptional<Date>;
-    declare lastUsedAt: Date;
-    declare expiresAt: Date;
-    declare revokedAt: CreationOptional<Date | null>;
-    declare revokedReason: CreationOptional<string | null>;
-    declare ipAddress: string | null;
-    declare userAgent: string | null;
-  }
+/** One per login; its refresh tokens form one rotation family. */
+export class SessionRow extends Model<
+  InferAttributes<SessionRow>,
+  InferCreationAttributes<SessionRow>
+> {
+  declare id: CreationOptional<string>;
+  declare userId: string;
+  declare createdAt: CreationOptional<Date>;
+  declare lastUsedAt: Date;
+  declare expiresAt: Date;
+  declare revokedAt: CreationOptional<Date | null>;
+  declare revokedReason: CreationOptional<string | null>;
+  declare ipAddress: string | null;
+  declare userAgent: string | null;
+}
+
+export function initSession(sequelize: Sequelize): typeof SessionRow {
+  // A class of its own per connection, initialised here; SessionRow itself never is.
+  class Session extends SessionRow {}
 
   Session.init(
     {
@@ -39,4 +45,4 @@ export function initSession(sequelize: Sequelize) {
 }
 
 /** A model class of its own per connection: no process-wide state shared between databases. */
-export type SessionModel = ReturnType<typeof initSession>;
+export type SessionModel = typeof SessionRow;

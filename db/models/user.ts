@@ -7,22 +7,25 @@ import {
   type Sequelize,
 } from 'sequelize';
 
-export function initUser(sequelize: Sequelize) {
-  class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
-    declare id: CreationOptional<string>;
-    /** citext: unique and compared without regard to letter case. Stored lower-cased. */
-    declare email: string;
-    declare fullName: string;
-    declare passwordHash: string;
-    declare isActive: CreationOptional<boolean>;
-    declare isStaff: CreationOptional<boolean>;
-    declare isSuperuser: CreationOptional<boolean>;
-    declare isVerified: CreationOptional<boolean>;
-    declare lastLogin: CreationOptional<Date | null>;
-    declare lastLoginIp: CreationOptional<string | null>;
-    declare createdAt: CreationOptional<Date>;
-    declare updatedAt: CreationOptional<Date>;
-  }
+export class UserRow extends Model<InferAttributes<UserRow>, InferCreationAttributes<UserRow>> {
+  declare id: CreationOptional<string>;
+  /** citext: unique and compared without regard to letter case. Stored lower-cased. */
+  declare email: string;
+  declare fullName: string;
+  declare passwordHash: string;
+  declare isActive: CreationOptional<boolean>;
+  declare isStaff: CreationOptional<boolean>;
+  declare isSuperuser: CreationOptional<boolean>;
+  declare isVerified: CreationOptional<boolean>;
+  declare lastLogin: CreationOptional<Date | null>;
+  declare lastLoginIp: CreationOptional<string | null>;
+  declare createdAt: CreationOptional<Date>;
+  declare updatedAt: CreationOptional<Date>;
+}
+
+export function initUser(sequelize: Sequelize): typeof UserRow {
+  // A class of its own per connection, initialised here; UserRow itself never is.
+  class User extends UserRow {}
 
   User.init(
     {
@@ -45,4 +48,4 @@ export function initUser(sequelize: Sequelize) {
 }
 
 /** A model class of its own per connection: no process-wide state shared between databases. */
-export type UserModel = ReturnType<typeof initUser>;
+export type UserModel = typeof UserRow;

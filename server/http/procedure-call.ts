@@ -3,12 +3,12 @@
  * tRPC's own `callTRPCProcedure` does, without looking the procedure up by path each time: both
  * wire formats found it once, when the route table was built.
  */
-import type { Context } from '../trpc/context.js';
+import type { RequestContext } from '../trpc/context.js';
 import type { Operation } from '../trpc/operations.js';
 
 export function callProcedure(
   operation: Operation,
-  ctx: Context,
+  ctx: RequestContext,
   input: unknown,
   batchIndex = 0,
 ): Promise<unknown> {

@@ -7,7 +7,7 @@
 import type { Context } from 'koa';
 import { AppError } from '../errors.js';
 import type { Operation } from '../trpc/operations.js';
-import type { Context as ProcedureContext, RequestInfo } from '../trpc/context.js';
+import { createRequestContext } from '../trpc/context.js';
 import { callProcedure } from './procedure-call.js';
 import { readJsonBody } from './request-body.js';
 import type { Params } from './route-table.js';
@@ -33,20 +33,14 @@ async function bodyInput(ctx: Context, limitBytes: number, params: Params) {
   return { ...body, ...params };
 }
 
-export function restHandler(
-  operation: Operation,
-  options: {
-    bodyLimitBytes: number;
-    createContext: (request: RequestInfo) => ProcedureContext;
-  },
-) {
+export function restHandler(operation: Operation, options: { bodyLimitBytes: number }) {
   const successStatus = operation.rest?.successStatus ?? 200;
   return async (ctx: Context, params: Params) => {
     const input =
       ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'DELETE'
         ? queryInput(ctx.query, params)
         : await bodyInput(ctx, options.bodyLimitBytes, params);
-    const output = await callProcedure(operation, options.createContext(ctx.state.request), input);
+    const output = await callProcedure(operation, createRequestContext(ctx.state.request), input);
     ctx.status = successStatus;
     ctx.body = output;
   };

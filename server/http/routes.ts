@@ -4,9 +4,8 @@
  * console).
  */
 import type { Dependencies } from '../deps.js';
-import { appRouter } from '../routers/_app.js';
-import type { Context, RequestInfo } from '../trpc/context.js';
-import { operationsOf, type Operation } from '../trpc/operations.js';
+import { createAppRouter } from '../routers/app-router.js';
+import { operationsOf } from '../trpc/operations.js';
 import { adminConsoleRoutes } from './admin-console.js';
 import { docsRoutes } from './docs.js';
 import { healthRoutes } from './health.js';
@@ -24,12 +23,10 @@ const SERVICE = { wire: 'service', operation: null } as const;
 /** `/auth/sessions/{id}/` → `/auth/sessions/:id/`, find-my-way's spelling. */
 const routerPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
-export function buildRouteTable(
-  deps: Dependencies,
-  operations: readonly Operation[] = operationsOf(appRouter),
-): RouteTable {
-  const { config, services } = deps;
-  const createContext = (request: RequestInfo): Context => ({ services, request });
+export function buildRouteTable(deps: Dependencies): RouteTable {
+  const { config } = deps;
+  const appRouter = createAppRouter(deps.services);
+  const operations = operationsOf(appRouter);
   const table = new RouteTable();
 
   for (const [path, handler] of Object.entries(healthRoutes(deps.healthChecks, deps.lifecycle))) {
@@ -46,10 +43,7 @@ export function buildRouteTable(
 
   for (const operation of operations) {
     if (!operation.rest) continue;
-    const handler = restHandler(operation, {
-      bodyLimitBytes: config.http.bodyLimitBytes,
-      createContext,
-    });
+    const handler = restHandler(operation, { bodyLimitBytes: config.http.bodyLimitBytes });
     table.add(operation.rest.methods, `${REST_PREFIX}${routerPath(operation.rest.path)}`, handler, {
       wire: 'rest',
       operation: operation.path,
@@ -64,7 +58,6 @@ export function buildRouteTable(
       bodyLimitBytes: config.http.bodyLimitBytes,
       maxBatchSize: config.http.trpcMaxBatchSize,
       logger: deps.logger,
-      createContext,
     }),
     { wire: 'trpc', operation: null },
   );

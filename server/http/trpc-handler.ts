@@ -20,7 +20,7 @@ import { nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import type { Context as KoaContext } from 'koa';
 import { AppError } from '../errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Context, RequestInfo, RouteMeta } from '../trpc/context.js';
+import { createRequestContext, type RouteMeta } from '../trpc/context.js';
 import { toAppError, toTRPCError } from '../trpc/error-mapping.js';
 import type { Operation } from '../trpc/operations.js';
 import { passwordUse, rateLimitResponseHeaders } from '../trpc/rate-limit.js';
@@ -35,7 +35,6 @@ export interface TrpcHandlerOptions {
   /** The most calls a batch may hold; a longer one is refused whole with a 400. */
   maxBatchSize: number;
   logger: Logger;
-  createContext: (request: RequestInfo) => Context;
 }
 
 /**
@@ -103,7 +102,7 @@ export function trpcHandler(options: TrpcHandlerOptions) {
   async function single(ctx: KoaContext, path: string) {
     const operation = byPath.get(path);
     ctx.state.route = { wire: 'trpc', operation: operation?.path ?? null };
-    const procedureContext = options.createContext(ctx.state.request);
+    const procedureContext = createRequestContext(ctx.state.request);
     let input: unknown;
     let body: unknown;
     try {
@@ -156,7 +155,7 @@ export function trpcHandler(options: TrpcHandlerOptions) {
       // Runs before any call of the request does.
       createContext: ({ info }) => {
         refuseSecondPasswordHash(info.calls);
-        return options.createContext(ctx.state.request);
+        return createRequestContext(ctx.state.request);
       },
       // A 429 carries Retry-After and the RateLimit headers here too, as on REST. tRPC replaces
       // the Vary header CORS set, so Origin goes back on (appended to tRPC's own).

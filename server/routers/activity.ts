@@ -1,18 +1,21 @@
-import { router, authedProcedure } from '../trpc/init.js';
+import { router, type ProcedureBuilders } from '../trpc/init.js';
+import type { Services } from '../services/index.js';
 import { activityListInput, activityPageOutput } from '../schemas/activity.js';
 
-export const activityRouter = router({
-  list: authedProcedure
-    .meta({
-      openapi: {
-        method: 'GET',
-        path: '/auth/activity/',
-        summary: "The caller's activity log, newest first",
-        description: 'Cursor-paginated: pass `next_cursor` back as `cursor` until it is null.',
-        tags: ['activity'],
-      },
-    })
-    .input(activityListInput.prefault({}))
-    .output(activityPageOutput)
-    .query(({ ctx, input }) => ctx.services.activity.list(ctx.viewer, input)),
-});
+export function activityRouter(services: Services, { authedProcedure }: ProcedureBuilders) {
+  return router({
+    list: authedProcedure
+      .meta({
+        openapi: {
+          method: 'GET',
+          path: '/auth/activity/',
+          summary: "The caller's activity log, newest first",
+          description: 'Cursor-paginated: pass `next_cursor` back as `cursor` until it is null.',
+          tags: ['activity'],
+        },
+      })
+      .input(activityListInput.prefault({}))
+      .output(activityPageOutput)
+      .query(({ ctx, input }) => services.activity.list(ctx.viewer, input)),
+  });
+}

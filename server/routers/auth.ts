@@ -1,4 +1,5 @@
-import { router, publicProcedure, authedProcedure } from '../trpc/init.js';
+import { router, type ProcedureBuilders } from '../trpc/init.js';
+import type { Services } from '../services/index.js';
 import { messageOutput } from '../schemas/common.js';
 import { logoutAllOutput } from '../schemas/sessions.js';
 import { resendVerificationInput, verifyEmailInput } from '../schemas/verification.js';
@@ -17,146 +18,149 @@ import {
 
 const tags = ['auth'];
 
-export const authRouter = router({
-  register: publicProcedure
-    .meta({
-      rateLimit: 'register',
-      openapi: {
-        method: 'POST',
-        path: '/auth/register/',
-        summary: 'Create an account',
-        tags,
-        successStatus: 201,
-      },
-    })
-    .input(registerInput)
-    .output(authResult)
-    .mutation(({ ctx, input }) => ctx.services.auth.register(input, ctx.request)),
+export function authRouter(
+  services: Services,
+  { publicProcedure, authedProcedure }: ProcedureBuilders,
+) {
+  return router({
+    register: publicProcedure
+      .meta({
+        rateLimit: 'register',
+        openapi: {
+          method: 'POST',
+          path: '/auth/register/',
+          summary: 'Create an account',
+          tags,
+          successStatus: 201,
+        },
+      })
+      .input(registerInput)
+      .output(authResult)
+      .mutation(({ ctx, input }) => services.auth.register(input, ctx.request)),
 
-  login: publicProcedure
-    .meta({
-      rateLimit: 'login',
-      openapi: {
-        method: 'POST',
-        path: '/auth/login/',
-        summary: 'Log in with email and password',
-        tags,
-        errorResponses: { 401: 'Wrong email or password, or an inactive account' },
-      },
-    })
-    .input(loginInput)
-    .output(authResult)
-    .mutation(({ ctx, input }) => ctx.services.auth.login(input, ctx.request)),
+    login: publicProcedure
+      .meta({
+        rateLimit: 'login',
+        openapi: {
+          method: 'POST',
+          path: '/auth/login/',
+          summary: 'Log in with email and password',
+          tags,
+          errorResponses: { 401: 'Wrong email or password, or an inactive account' },
+        },
+      })
+      .input(loginInput)
+      .output(authResult)
+      .mutation(({ ctx, input }) => services.auth.login(input, ctx.request)),
 
-  logout: authedProcedure
-    .meta({
-      openapi: {
-        method: 'POST',
-        path: '/auth/logout/',
-        summary: 'Revoke this session (and a given refresh token)',
-        tags,
-      },
-    })
-    .input(logoutInput)
-    .output(messageOutput)
-    .mutation(({ ctx, input }) => ctx.services.auth.logout(ctx.viewer, input.refresh, ctx.request)),
+    logout: authedProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/auth/logout/',
+          summary: 'Revoke this session (and a given refresh token)',
+          tags,
+        },
+      })
+      .input(logoutInput)
+      .output(messageOutput)
+      .mutation(({ ctx, input }) => services.auth.logout(ctx.viewer, input.refresh, ctx.request)),
 
-  logoutAll: authedProcedure
-    .meta({
-      openapi: {
-        method: 'POST',
-        path: '/auth/logout-all/',
-        summary: 'Revoke every session of the caller, this one included',
-        tags,
-      },
-    })
-    .output(logoutAllOutput)
-    .mutation(({ ctx }) => ctx.services.accountSessions.logoutAll(ctx.viewer, ctx.request)),
+    logoutAll: authedProcedure
+      .meta({
+        openapi: {
+          method: 'POST',
+          path: '/auth/logout-all/',
+          summary: 'Revoke every session of the caller, this one included',
+          tags,
+        },
+      })
+      .output(logoutAllOutput)
+      .mutation(({ ctx }) => services.accountSessions.logoutAll(ctx.viewer, ctx.request)),
 
-  refresh: publicProcedure
-    .meta({
-      rateLimit: 'refresh',
-      openapi: {
-        method: 'POST',
-        path: '/auth/refresh/',
-        summary: 'Rotate a refresh token for a new pair',
-        tags,
-        errorResponses: { 401: 'Refresh token invalid, expired, revoked or already used' },
-      },
-    })
-    .input(refreshInput)
-    .output(tokenPair)
-    .mutation(({ ctx, input }) => ctx.services.sessions.refresh(input.refresh, ctx.request)),
+    refresh: publicProcedure
+      .meta({
+        rateLimit: 'refresh',
+        openapi: {
+          method: 'POST',
+          path: '/auth/refresh/',
+          summary: 'Rotate a refresh token for a new pair',
+          tags,
+          errorResponses: { 401: 'Refresh token invalid, expired, revoked or already used' },
+        },
+      })
+      .input(refreshInput)
+      .output(tokenPair)
+      .mutation(({ ctx, input }) => services.sessions.refresh(input.refresh, ctx.request)),
 
-  forgotPassword: publicProcedure
-    .meta({
-      rateLimit: 'forgotPassword',
-      openapi: {
-        method: 'POST',
-        path: '/auth/forgot-password/',
-        summary: 'Email a password reset link',
-        tags,
-      },
-    })
-    .input(forgotPasswordInput)
-    .output(messageOutput)
-    .mutation(({ ctx, input }) =>
-      ctx.services.passwordReset.requestReset(input.email, ctx.request),
-    ),
+    forgotPassword: publicProcedure
+      .meta({
+        rateLimit: 'forgotPassword',
+        openapi: {
+          method: 'POST',
+          path: '/auth/forgot-password/',
+          summary: 'Email a password reset link',
+          tags,
+        },
+      })
+      .input(forgotPasswordInput)
+      .output(messageOutput)
+      .mutation(({ ctx, input }) => services.passwordReset.requestReset(input.email, ctx.request)),
 
-  resetPassword: publicProcedure
-    .meta({
-      rateLimit: 'resetPassword',
-      openapi: {
-        method: 'POST',
-        path: '/auth/reset-password/',
-        summary: 'Set a new password with a reset token',
-        tags,
-      },
-    })
-    .input(resetPasswordInput)
-    .output(messageOutput)
-    .mutation(({ ctx, input }) => ctx.services.passwordReset.resetPassword(input, ctx.request)),
+    resetPassword: publicProcedure
+      .meta({
+        rateLimit: 'resetPassword',
+        openapi: {
+          method: 'POST',
+          path: '/auth/reset-password/',
+          summary: 'Set a new password with a reset token',
+          tags,
+        },
+      })
+      .input(resetPasswordInput)
+      .output(messageOutput)
+      .mutation(({ ctx, input }) => services.passwordReset.resetPassword(input, ctx.request)),
 
-  changePassword: authedProcedure
-    .meta({
-      rateLimit: 'changePassword',
-      openapi: {
-        method: 'POST',
-        path: '/auth/change-password/',
-        summary: 'Change the password; other sessions end',
-        tags,
-      },
-    })
-    .input(changePasswordInput)
-    .output(changePasswordResult)
-    .mutation(({ ctx, input }) => ctx.services.auth.changePassword(ctx.viewer, input, ctx.request)),
+    changePassword: authedProcedure
+      .meta({
+        rateLimit: 'changePassword',
+        openapi: {
+          method: 'POST',
+          path: '/auth/change-password/',
+          summary: 'Change the password; other sessions end',
+          tags,
+        },
+      })
+      .input(changePasswordInput)
+      .output(changePasswordResult)
+      .mutation(({ ctx, input }) => services.auth.changePassword(ctx.viewer, input, ctx.request)),
 
-  verifyEmail: publicProcedure
-    .meta({
-      rateLimit: 'verifyEmail',
-      openapi: {
-        method: 'POST',
-        path: '/auth/verify-email/',
-        summary: 'Mark the account verified with the token from the email link',
-        tags,
-      },
-    })
-    .input(verifyEmailInput)
-    .output(messageOutput)
-    .mutation(({ ctx, input }) => ctx.services.emailVerification.verify(input.token, ctx.request)),
+    verifyEmail: publicProcedure
+      .meta({
+        rateLimit: 'verifyEmail',
+        openapi: {
+          method: 'POST',
+          path: '/auth/verify-email/',
+          summary: 'Mark the account verified with the token from the email link',
+          tags,
+        },
+      })
+      .input(verifyEmailInput)
+      .output(messageOutput)
+      .mutation(({ ctx, input }) => services.emailVerification.verify(input.token, ctx.request)),
 
-  resendVerification: authedProcedure
-    .meta({
-      rateLimit: 'resendVerification',
-      openapi: {
-        method: 'POST',
-        path: '/auth/resend-verification/',
-        summary: 'Email a new verification link (limited per account)',
-        tags,
-      },
-    })
-    .input(resendVerificationInput)
-    .output(messageOutput)
-    .mutation(({ ctx }) => ctx.services.emailVerification.resend(ctx.viewer, ctx.request)),
-});
+    resendVerification: authedProcedure
+      .meta({
+        rateLimit: 'resendVerification',
+        openapi: {
+          method: 'POST',
+          path: '/auth/resend-verification/',
+          summary: 'Email a new verification link (limited per account)',
+          tags,
+        },
+      })
+      .input(resendVerificationInput)
+      .output(messageOutput)
+      .mutation(({ ctx }) => services.emailVerification.resend(ctx.viewer, ctx.request)),
+  });
+}

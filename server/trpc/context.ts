@@ -1,10 +1,9 @@
 /**
  * The tRPC context, kept narrow on purpose: its type travels inside `AppRouter` into the client
- * SDK's declarations (comments included), so it names only service interfaces and plain request
- * facts, never a database, cache or web-framework type (tRPC issue 5004).
+ * SDK's declarations (comments included), so it holds plain request facts only, never a
+ * service, database, cache or web-framework type (tRPC issue 5004).
  */
 import type { RateLimitedAction } from '../lib/rate-limit/types.js';
-import type { Services } from '../services/contracts.js';
 
 export interface RequestInfo {
   /** The client IP per the TRUST_PROXY rule; never taken from a header by default. */
@@ -14,20 +13,16 @@ export interface RequestInfo {
   authorization: string | null;
 }
 
-export interface Context {
-  services: Services;
-  request: RequestInfo;
+/**
+ * What every call starts from: the request's facts, nothing else. The app's services reach the
+ * procedures through the router's factory (routers/_app.ts), not through the context, so the
+ * type `AppRouter` (and with it the client SDK's declarations) carries no backend type.
+ */
+export function createRequestContext(request: RequestInfo) {
+  return { request };
 }
 
-/**
- * The context type tRPC's root config names, and so what `AppRouter` carries into the SDK's
- * declaration file. The service interfaces reach zod through the schema types, so here the
- * services stay opaque; `publicProcedure` hands resolvers their real type (init.ts).
- */
-export interface RootContext {
-  services: object;
-  request: RequestInfo;
-}
+export type RequestContext = ReturnType<typeof createRequestContext>;
 
 /**
  * Who may call a procedure: anyone, the holder of a live session's access token, or staff. Set

@@ -6,13 +6,13 @@
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import { AppError } from '../errors.js';
-import type { Services } from '../services/contracts.js';
-import type { RootContext, RouteMeta } from './context.js';
+import type { Services } from '../services/index.js';
+import type { RequestContext, RouteMeta } from './context.js';
 import { toAppError, toTRPCError } from './error-mapping.js';
 import { emailOf, limitPerAccount, limitPerIp } from './rate-limit.js';
 
 const t = initTRPC
-  .context<RootContext>()
+  .context<RequestContext>()
   .meta<RouteMeta>()
   .create({
     transformer: superjson,
@@ -57,46 +57,50 @@ async function guarded<Result extends { ok: boolean; error?: { cause?: unknown }
   return result;
 }
 
+/** What the guards need of the app's services. */
+export interface GuardServices {
+  sessions: Pick<Services['sessions'], 'authenticate' | 'requireStaff'>;
+  rateLimits: Services['rateLimits'];
+}
+
 /**
+ * The procedure builders of one app, over its services. The guard is declared here, once: the
+ * route table, the OpenAPI document, `npm run routes` and the SDK's list of public procedures
+ * read it from the procedure's meta (operations.ts).
+ *
  * One layer per procedure, not one per concern: tRPC copies its call options and the context
  * for every middleware, and this runs on the authenticated hot path. The layer enforces the
  * limits a procedure declares in `meta.rateLimit` (a per-account limit counts the input's
- * email) and hands resolvers the services' real type (the root context keeps them opaque).
+ * email, or the caller) and, for guarded procedures, turns the bearer token into `ctx.viewer`.
+ * Services are read when a call runs, never while the router is built (routers/_app.ts).
  */
-const publicLayer = t.middleware((call) => {
-  const services = call.ctx.services as Services;
-  return guarded(async () => {
-    await limitPerIp(services.rateLimits, call.meta, call.ctx.request.ip);
-    await limitPerAccount(services.rateLimits, call.meta, async () =>
-      emailOf(await call.getRawInput()),
-    );
-    return call.next({ ctx: { services } });
-  });
-});
+export function procedureBuilders(services: GuardServices) {
+  const publicLayer = t.middleware((call) =>
+    guarded(async () => {
+      await limitPerIp(services.rateLimits, call.meta, call.ctx.request.ip);
+      await limitPerAccount(services.rateLimits, call.meta, async () =>
+        emailOf(await call.getRawInput()),
+      );
+      return call.next();
+    }),
+  );
 
-/**
- * The same, once the bearer token names a live session: `ctx.viewer` is then definite, and a
- * per-account limit counts the caller.
- */
-const authenticatedLayer = t.middleware((call) => {
-  const services = call.ctx.services as Services;
-  return guarded(async () => {
-    await limitPerIp(services.rateLimits, call.meta, call.ctx.request.ip);
-    const viewer = await services.sessions.authenticate(call.ctx.request.authorization);
-    await limitPerAccount(services.rateLimits, call.meta, async () => viewer.userId);
-    return call.next({ ctx: { services, viewer } });
-  });
-});
+  const authenticatedLayer = t.middleware((call) =>
+    guarded(async () => {
+      await limitPerIp(services.rateLimits, call.meta, call.ctx.request.ip);
+      const viewer = await services.sessions.authenticate(call.ctx.request.authorization);
+      await limitPerAccount(services.rateLimits, call.meta, async () => viewer.userId);
+      return call.next({ ctx: { viewer } });
+    }),
+  );
 
-// The guard is declared here, once: the route table, the OpenAPI document, `npm run routes` and
-// the SDK's list of public procedures read it from the procedure's meta (operations.ts).
-export const publicProcedure = t.procedure.meta({ guard: 'public' }).use(publicLayer);
-
-export const authedProcedure = t.procedure.meta({ guard: 'authenticated' }).use(authenticatedLayer);
-
-export const staffProcedure = authedProcedure
-  .meta({ guard: 'staff' })
-  .use(async ({ ctx, next }) => {
-    const staff = await ctx.services.sessions.requireStaff(ctx.viewer);
+  const publicProcedure = t.procedure.meta({ guard: 'public' }).use(publicLayer);
+  const authedProcedure = t.procedure.meta({ guard: 'authenticated' }).use(authenticatedLayer);
+  const staffProcedure = authedProcedure.meta({ guard: 'staff' }).use(async ({ ctx, next }) => {
+    const staff = await services.sessions.requireStaff(ctx.viewer);
     return next({ ctx: { staff } });
   });
+  return { publicProcedure, authedProcedure, staffProcedure };
+}
+
+export type ProcedureBuilders = ReturnType<typeof procedureBuilders>;

@@ -14,8 +14,8 @@ import {
 } from '../../server/deps.js';
 import { createLogger } from '../../server/lib/logger.js';
 import { ScryptPasswordHasher } from '../../server/lib/password-hasher.js';
-import { appRouter } from '../../server/routers/_app.js';
-import type { RequestInfo } from '../../server/trpc/context.js';
+import { createAppRouter } from '../../server/routers/app-router.js';
+import { createRequestContext, type RequestInfo } from '../../server/trpc/context.js';
 import { createCallerFactory } from '../../server/trpc/init.js';
 import { testEnvironment } from '../setup.js';
 import { recordErrorResponses } from './error-envelopes.js';
@@ -47,10 +47,11 @@ export interface TestApp {
   mailer: RecordingMailer;
   http: () => supertest.Agent;
   /** The tRPC caller, as a client with these credentials and address would reach it. */
-  caller: (request?: Partial<RequestInfo>) => ReturnType<typeof createCaller>;
+  caller: (request?: Partial<RequestInfo>) => Caller;
 }
 
-const createCaller = createCallerFactory(appRouter);
+const callerFactory = (deps: Dependencies) => createCallerFactory(createAppRouter(deps.services));
+type Caller = ReturnType<ReturnType<typeof callerFactory>>;
 
 export async function createTestApp(
   options: {
@@ -73,6 +74,7 @@ export async function createTestApp(
   });
   const handler = createHttpHandler(deps, { extraEdgeSteps: options.extraEdgeSteps });
   const callback = recordErrorResponses(handler);
+  const createCaller = callerFactory(deps);
   return {
     handler,
     deps,
@@ -80,16 +82,15 @@ export async function createTestApp(
     mailer,
     http: () => supertest.agent(callback),
     caller: (request = {}) =>
-      createCaller({
-        services: deps.services,
-        request: {
+      createCaller(
+        createRequestContext({
           ip: '127.0.0.1',
           userAgent: 'test-caller',
           requestId: 'test',
           authorization: null,
           ...request,
-        },
-      }),
+        }),
+      ),
   };
 }
 

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import type { Response } from 'supertest';
 import { operationsOf, restEndpoints } from '../../server/trpc/operations.js';
-import { appRouter } from '../../server/routers/_app.js';
+import { routerShape as appRouter } from '../../server/routers/_app.js';
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js';
 import { signedIn, type SignedInAccount } from '../helpers/accounts.js';
 import { STRONG_PASSWORD, uniqueEmail } from '../helpers/factories.js';

@@ -2,7 +2,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { expect } from 'chai';
 import { ERROR_CODES } from '../../server/errors.js';
 import { operationsOf, restEndpoints } from '../../server/trpc/operations.js';
-import { appRouter } from '../../server/routers/_app.js';
+import { routerShape as appRouter } from '../../server/routers/_app.js';
 import type { RouteMeta } from '../../server/trpc/context.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 

@@ -10,7 +10,7 @@ import {
   memoryTokenStore,
   type RouterOutputs,
 } from '../../client-sdk/src/index.js';
-import { appRouter } from '../../server/routers/_app.js';
+import { routerShape as appRouter } from '../../server/routers/_app.js';
 import { createAccount } from '../helpers/accounts.js';
 import { STRONG_PASSWORD, uniqueEmail } from '../helpers/factories.js';
 import {

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import type { AnyTRPCProcedure } from '@trpc/server';
 import { z } from 'zod';
-import { appRouter } from '../../server/routers/_app.js';
+import { routerShape as appRouter } from '../../server/routers/_app.js';
 import type { RouteMeta } from '../../server/trpc/context.js';
 import { passwordUse } from '../../server/trpc/rate-limit.js';
 
