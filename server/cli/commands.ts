@@ -6,7 +6,7 @@ import { createMigrator } from '../../db/migrate.js';
 import { openDatabase } from '../database.js';
 import { emailField } from '../schemas/common.js';
 import { fullNameField } from '../schemas/person-name.js';
-import type { AccountCommandService } from '../services/contracts.js';
+import type { AccountService } from '../services/account-service.js';
 import { CommandError, describeFailure } from './errors.js';
 import type { Input } from './input.js';
 import { withDependencies, type CommandEnvironment } from './runtime.js';
@@ -61,7 +61,7 @@ const fullNameProblems = (value: string) => {
 /** A new password: the hidden prompt twice on a terminal, else one stdin line. */
 async function askNewPassword(
   context: CommandContext,
-  accounts: AccountCommandService,
+  accounts: AccountService,
   about: { email: string; fullName?: string },
 ): Promise<string> {
   return askValid(
@@ -85,7 +85,7 @@ export async function createSuperuser(
 ): Promise<void> {
   const { config, variables } = context.environment;
   await withDependencies(config, async ({ services }) => {
-    const accounts = services.accountCommands;
+    const accounts = services.accounts;
     const emailProblems = async (value: string) => {
       const { email, problems } = parseEmail(value);
       if (problems.length) return problems;
@@ -122,12 +122,12 @@ export async function changePassword(context: CommandContext, rawEmail: string):
   const { email, problems } = parseEmail(rawEmail);
   if (problems.length) throw new CommandError(problems.join('\n'));
   await withDependencies(context.environment.config, async ({ services }) => {
-    const accounts = services.accountCommands;
+    const accounts = services.accounts;
     if (!(await accounts.isEmailTaken(email)))
       throw new CommandError(`No user with the email address ${email}.`);
     if (context.input.interactive) context.console.out(`Changing the password of ${email}`);
     const password = await askNewPassword(context, accounts, { email });
-    const { sessionsRevoked } = await accounts.changePassword(email, password);
+    const { sessionsRevoked } = await accounts.setPasswordAsOperator(email, password);
     context.console.out(
       `Password changed for ${email}; ${plural(sessionsRevoked, 'session')} signed out.`,
     );
@@ -143,8 +143,8 @@ export async function deactivate(
   const { email, problems } = parseEmail(rawEmail);
   if (problems.length) throw new CommandError(problems.join('\n'));
   await withDependencies(context.environment.config, async ({ services }) => {
-    const result = await services.accountCommands
-      .deactivate(email, { force: !!options.force })
+    const result = await services.accounts
+      .deactivateAsOperator(email, { force: !!options.force })
       .catch((error: unknown) => {
         const lines = describeFailure(error);
         const lastSuperuser = lines.some((line) => /last active superuser/.test(line));

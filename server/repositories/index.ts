@@ -1,22 +1,16 @@
 import type { Database } from '../../db/connection.js';
 import { createActivityRepository } from './activity.js';
-import { createActivityPageRepository } from './activity-pages.js';
-import { createActiveSessionRepository } from './active-sessions.js';
 import { createEmailOutboxRepository } from './email-outbox.js';
 import { createEmailVerificationTokenRepository } from './email-verification-tokens.js';
 import { createSessionRepository } from './sessions.js';
 import { transactionRunner } from './transaction.js';
-import { createUserDirectoryRepository } from './user-directory.js';
 import { createUserRepository } from './users.js';
 
 export function createRepositories(database: Database) {
   return {
-    users: createUserRepository(database.models),
+    users: createUserRepository(database.sequelize, database.models),
     sessions: createSessionRepository(database.sequelize, database.models),
-    activity: createActivityRepository(database.models),
-    activityPages: createActivityPageRepository(database.sequelize),
-    activeSessions: createActiveSessionRepository(database.models),
-    userDirectory: createUserDirectoryRepository(database.sequelize),
+    activity: createActivityRepository(database.sequelize, database.models),
     emailOutbox: createEmailOutboxRepository(database.sequelize, database.models),
     emailVerificationTokens: createEmailVerificationTokenRepository(
       database.sequelize,
@@ -27,6 +21,6 @@ export function createRepositories(database: Database) {
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;
-export type { DbTransaction } from './transaction.js';
+export { onCommit, type DbTransaction, type TransactionRunner } from './transaction.js';
 export type * from './types.js';
 export type { PageKey } from './keyset.js';

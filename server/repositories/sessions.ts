@@ -37,6 +37,26 @@ export function createSessionRepository(sequelize: Sequelize, { Session, Refresh
       return Session.findByPk(id, { raw: true, transaction }) as Promise<SessionRecord | null>;
     },
 
+    /**
+     * The sessions a person still has, newest first: not revoked, not expired, and logged in
+     * after `loginCutoff` (those at or before it have passed their maximum age).
+     */
+    async listActive(userId: string, now: Date, loginCutoff: Date): Promise<SessionRecord[]> {
+      return Session.findAll({
+        where: {
+          userId,
+          revokedAt: null,
+          expiresAt: { [Op.gt]: now },
+          createdAt: { [Op.gt]: loginCutoff },
+        },
+        order: [
+          ['createdAt', 'DESC'],
+          ['id', 'DESC'],
+        ],
+        raw: true,
+      }) as Promise<SessionRecord[]>;
+    },
+
     /** What the authenticated hot path needs to know, in one primary-key lookup. */
     async findState(sessionId: string, transaction?: DbTransaction): Promise<SessionState | null> {
       const rows = await sequelize.query<{

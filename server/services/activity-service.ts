@@ -4,11 +4,15 @@ import type { ActivityListInput } from '../schemas/activity.js';
 import { encodeCursor } from '../schemas/cursor.js';
 import type { Page } from '../schemas/pagination.js';
 import { toActivityView } from './account-views.js';
-import type { ActivityService, Viewer } from './contracts.js';
-import type { ServiceDependencies } from './dependencies.js';
+import type { Viewer } from './types.js';
+import type { ServiceDependencies } from './index.js';
 
-export class ActivityLogs implements ActivityService {
-  constructor(private readonly deps: ServiceDependencies) {}
+export type ActivityServiceDependencies = {
+  repositories: Pick<ServiceDependencies['repositories'], 'activity'>;
+};
+
+export class ActivityService {
+  constructor(private readonly deps: ActivityServiceDependencies) {}
 
   list(viewer: Viewer, query: ActivityListInput) {
     return this.page(viewer.userId, query, toActivityView);
@@ -21,7 +25,7 @@ export class ActivityLogs implements ActivityService {
     view: (entry: ActivityRecord) => T,
     options: { withAccounts?: boolean } = {},
   ): Promise<Page<T>> {
-    const { entries, next } = await this.deps.repositories.activityPages.listForUser(userId, {
+    const { entries, next } = await this.deps.repositories.activity.page(userId, {
       limit: query.limit,
       after: query.cursor,
       actions: query.action ? [query.action] : undefined,

@@ -12,19 +12,24 @@ import type {
   RegisterInput,
   TokenPair,
 } from '../schemas/auth.js';
-import type { AuthService, RequestOrigin, Viewer } from './contracts.js';
-import type { ServiceDependencies } from './dependencies.js';
-import type { EmailVerifications } from './email-verification-service.js';
+import type { Origin, Viewer } from './types.js';
+import type { ServiceDependencies } from './index.js';
+import type { EmailVerificationService } from './email-verification-service.js';
 import type { PasswordChecks } from './password-checks.js';
 import { passwordProblems } from './password-policy.js';
-import { PasswordReplacedError, type PasswordSetter } from './password-setter.js';
-import type { SessionManager } from './session-service.js';
+import { PasswordReplacedError, type AccountService } from './account-service.js';
+import type { SessionService } from './session-service.js';
 import { toUserView } from './user-view.js';
 
 const EMAIL_TAKEN = 'A user with this email already exists.';
 const CURRENT_PASSWORD_INCORRECT = 'Current password is incorrect.';
 
-export class AccountAuthService implements AuthService {
+export type AuthServiceDependencies = Pick<ServiceDependencies, 'clock' | 'hasher' | 'mailer'> & {
+  repositories: Pick<ServiceDependencies['repositories'], 'users' | 'activity' | 'transaction'>;
+  settings: Pick<ServiceDependencies['settings'], 'passwordMinLength' | 'requireEmailVerification'>;
+};
+
+export class AuthService {
   /**
    * After the password check, a failed login of an account writes its activity entry; one of an
    * unknown email waits as long as those writes take. Only that tail is matched: the check
@@ -34,14 +39,14 @@ export class AccountAuthService implements AuthService {
   private readonly failedLoginTails = new DurationMatcher();
 
   constructor(
-    private readonly deps: ServiceDependencies,
-    private readonly sessions: SessionManager,
-    private readonly verification: EmailVerifications,
+    private readonly deps: AuthServiceDependencies,
+    private readonly sessions: SessionService,
+    private readonly verification: EmailVerificationService,
     private readonly passwordChecks: PasswordChecks,
-    private readonly passwords: PasswordSetter,
+    private readonly accounts: AccountService,
   ) {}
 
-  async register(input: RegisterInput, origin: RequestOrigin): Promise<AuthResult> {
+  async register(input: RegisterInput, origin: Origin): Promise<AuthResult> {
     const { repositories, hasher, clock, settings } = this.deps;
     const problems = passwordProblems(input.password, settings.passwordMinLength, {
       email: input.email,
@@ -91,7 +96,7 @@ export class AccountAuthService implements AuthService {
    * A wrong password, an unknown email and a deactivated account get the same answer after the
    * same work (one scrypt verification), so neither the body nor the time tells them apart.
    */
-  async login(input: LoginInput, origin: RequestOrigin): Promise<AuthResult> {
+  async login(input: LoginInput, origin: Origin): Promise<AuthResult> {
     const { repositories, hasher, clock } = this.deps;
     const { account: user, matched } = await this.passwordChecks.check(
       input.email,
@@ -154,7 +159,7 @@ export class AccountAuthService implements AuthService {
     return { message: 'Login successful.', user: toUserView(updated), tokens };
   }
 
-  async logout(viewer: Viewer, refreshToken: string | undefined, origin: RequestOrigin) {
+  async logout(viewer: Viewer, refreshToken: string | undefined, origin: Origin) {
     const sessionIds = new Set([viewer.sessionId]);
     if (refreshToken) {
       let claims;
@@ -194,7 +199,7 @@ export class AccountAuthService implements AuthService {
   async changePassword(
     viewer: Viewer,
     input: ChangePasswordInput,
-    origin: RequestOrigin,
+    origin: Origin,
   ): Promise<{ message: string; tokens: TokenPair }> {
     const { repositories, hasher, settings } = this.deps;
     const user = await repositories.users.findById(viewer.userId);
@@ -213,7 +218,7 @@ export class AccountAuthService implements AuthService {
 
     const passwordHash = await hasher.hash(input.new_password);
     try {
-      const { tokens } = await this.passwords.set(user, passwordHash, {
+      const { tokens } = await this.accounts.setPassword(user, passwordHash, {
         action: 'password_change',
         origin,
         keep: viewer,

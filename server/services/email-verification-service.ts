@@ -8,8 +8,8 @@
 import { AppError, fieldError } from '../errors.js';
 import { randomToken, sha256Hex } from '../lib/tokens.js';
 import type { DbTransaction, UserRecord } from '../repositories/index.js';
-import type { EmailVerificationService, RequestOrigin, Viewer } from './contracts.js';
-import type { ServiceDependencies } from './dependencies.js';
+import type { Origin, Viewer } from './types.js';
+import type { ServiceDependencies } from './index.js';
 
 const TOKEN_UNUSABLE = 'Invalid or expired token.';
 const ALREADY_VERIFIED = 'Your email address is already verified.';
@@ -22,8 +22,25 @@ export interface VerificationLink {
   expiresInHours: number;
 }
 
-export class EmailVerifications implements EmailVerificationService {
-  constructor(private readonly deps: ServiceDependencies) {}
+export type EmailVerificationServiceDependencies = Pick<
+  ServiceDependencies,
+  'cache' | 'clock' | 'mailer'
+> & {
+  repositories: Pick<
+    ServiceDependencies['repositories'],
+    'users' | 'activity' | 'emailVerificationTokens' | 'transaction'
+  >;
+  settings: Pick<
+    ServiceDependencies['settings'],
+    | 'emailVerificationTimeoutSeconds'
+    | 'frontendUrl'
+    | 'verificationResendLimit'
+    | 'verificationResendWindowSeconds'
+  >;
+};
+
+export class EmailVerificationService {
+  constructor(private readonly deps: EmailVerificationServiceDependencies) {}
 
   /** A new link for the user's current address, replacing any earlier one, in the caller's transaction. */
   async issueLink(
@@ -49,7 +66,7 @@ export class EmailVerifications implements EmailVerificationService {
     };
   }
 
-  async verify(token: string, origin: RequestOrigin): Promise<{ message: string }> {
+  async verify(token: string, origin: Origin): Promise<{ message: string }> {
     const { repositories, clock, mailer } = this.deps;
     const tokenHash = sha256Hex(token);
     const now = clock.now();
@@ -72,7 +89,7 @@ export class EmailVerifications implements EmailVerificationService {
     return { message: 'Email verified successfully.' };
   }
 
-  async resend(viewer: Viewer, origin: RequestOrigin): Promise<{ message: string }> {
+  async resend(viewer: Viewer, origin: Origin): Promise<{ message: string }> {
     const { repositories, clock } = this.deps;
     const user = await repositories.users.findById(viewer.userId);
     if (!user?.isActive) throw new AppError('TOKEN_INVALID');

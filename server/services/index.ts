@@ -1,46 +1,94 @@
-import { AccountCommands } from './account-commands.js';
-import { AccountSessions } from './account-sessions-service.js';
-import { ActivityLogs } from './activity-service.js';
-import { Administration } from './admin-service.js';
-import { AccountAuthService } from './auth-service.js';
-import type { Services } from './contracts.js';
-import type { ServiceDependencies } from './dependencies.js';
-import { EmailVerifications } from './email-verification-service.js';
+/**
+ * The services of one app, built from its infrastructure. Each service names in its own
+ * constructor's type what it uses of that infrastructure; the key, the class and the file have
+ * one name (`services.accounts` is AccountService in account-service.ts).
+ */
+import type { KeyValueStore } from '../lib/cache.js';
+import type { Clock } from '../lib/clock.js';
+import type { JwtCodec } from '../lib/jwt.js';
+import type { Logger } from '../lib/logger.js';
+import type { Mailer } from '../lib/mailer/types.js';
+import type { PasswordHasher } from '../lib/password-hasher.js';
+import type { RateLimits } from '../lib/rate-limit/types.js';
+import type { Repositories } from '../repositories/index.js';
+import { AccountService } from './account-service.js';
+import { AccountSessionService } from './account-session-service.js';
+import { ActivityService } from './activity-service.js';
+import { AdminService } from './admin-service.js';
+import { AuthService } from './auth-service.js';
+import { EmailVerificationService } from './email-verification-service.js';
 import { PasswordChecks } from './password-checks.js';
-import { PasswordResets } from './password-reset-service.js';
-import { PasswordSetter } from './password-setter.js';
-import { Profiles } from './profile-service.js';
+import { PasswordResetService } from './password-reset-service.js';
+import { ProfileService } from './profile-service.js';
 import { ResetTokens } from './reset-tokens.js';
-import { SessionManager } from './session-service.js';
-import { StaffActions } from './staff-actions-service.js';
+import { SessionService } from './session-service.js';
+import { StaffActionService } from './staff-action-service.js';
 
-export type * from './contracts.js';
-export type { ServiceDependencies, ServiceSettings } from './dependencies.js';
+export type * from './types.js';
 
-export function createServices(deps: ServiceDependencies): Services {
-  const sessions = new SessionManager(deps);
-  const activity = new ActivityLogs(deps);
-  const emailVerification = new EmailVerifications(deps);
-  const passwordChecks = new PasswordChecks(deps.hasher, deps.rateLimits);
-  const passwords = new PasswordSetter(deps, sessions);
-  const resetTokens = new ResetTokens(
-    deps.cache,
-    deps.clock,
-    deps.settings.secretKey,
-    deps.settings.passwordResetTimeoutSeconds,
+/** The settings services read; a slice of Config so services stay independent of the environment. */
+export interface ServiceSettings {
+  secretKey: string;
+  accessTokenLifetimeSeconds: number;
+  refreshTokenLifetimeSeconds: number;
+  refreshReuseGraceSeconds: number;
+  /** SESSION_MAX_AGE_DAYS, in seconds: a session ends this long after its login. */
+  sessionMaxAgeSeconds: number;
+  /** SESSION_IDLE_DAYS, in seconds: a session ends this long after its last refresh. */
+  sessionIdleSeconds: number;
+  passwordMinLength: number;
+  passwordResetTimeoutSeconds: number;
+  frontendUrl: string;
+  emailVerificationTimeoutSeconds: number;
+  /** REQUIRE_EMAIL_VERIFICATION: an unverified account cannot log in. */
+  requireEmailVerification: boolean;
+  verificationResendLimit: number;
+  verificationResendWindowSeconds: number;
+}
+
+/** Everything services may be built from; each takes its own part of it. */
+export interface ServiceDependencies {
+  repositories: Repositories;
+  cache: KeyValueStore;
+  clock: Clock;
+  hasher: PasswordHasher;
+  jwt: JwtCodec;
+  mailer: Mailer;
+  logger: Logger;
+  rateLimits: RateLimits;
+  settings: ServiceSettings;
+}
+
+export function createServices(deps: ServiceDependencies) {
+  const sessions = new SessionService(deps);
+  const accounts = new AccountService(deps, sessions);
+  const activity = new ActivityService(deps);
+  const emailVerification = new EmailVerificationService(deps);
+  const passwordReset = new PasswordResetService(
+    deps,
+    new ResetTokens(
+      deps.cache,
+      deps.clock,
+      deps.settings.secretKey,
+      deps.settings.passwordResetTimeoutSeconds,
+    ),
+    accounts,
   );
-  const passwordReset = new PasswordResets(deps, resetTokens, passwords);
+  const passwordChecks = new PasswordChecks(deps.hasher, deps.rateLimits);
   return {
     sessions,
-    auth: new AccountAuthService(deps, sessions, emailVerification, passwordChecks, passwords),
+    accounts,
+    auth: new AuthService(deps, sessions, emailVerification, passwordChecks, accounts),
     passwordReset,
     emailVerification,
-    profile: new Profiles(deps),
-    accountSessions: new AccountSessions(deps, sessions),
+    profile: new ProfileService(deps),
+    accountSessions: new AccountSessionService(deps, sessions),
     activity,
-    admin: new Administration(deps, sessions, activity),
-    staffActions: new StaffActions(deps, sessions, passwordReset, emailVerification),
-    accountCommands: new AccountCommands(deps, sessions, passwords),
+    admin: new AdminService(deps, sessions, activity, accounts),
+    staffActions: new StaffActionService(deps, sessions, passwordReset, emailVerification),
+    /** The shared request counters the procedure layers consult (trpc/rate-limit.ts). */
     rateLimits: deps.rateLimits,
   };
 }
+
+export type Services = ReturnType<typeof createServices>;

@@ -7,27 +7,38 @@ import { fieldError } from '../errors.js';
 import { DurationMatcher } from '../lib/duration-matcher.js';
 import type { DbTransaction, UserRecord } from '../repositories/index.js';
 import type { ResetPasswordInput } from '../schemas/auth.js';
-import type { PasswordResetService, RequestOrigin } from './contracts.js';
-import type { ServiceDependencies } from './dependencies.js';
+import type { Origin } from './types.js';
+import type { ServiceDependencies } from './index.js';
 import { passwordProblems } from './password-policy.js';
-import { PasswordReplacedError, type PasswordSetter } from './password-setter.js';
+import { PasswordReplacedError, type AccountService } from './account-service.js';
 import type { ResetTokens } from './reset-tokens.js';
 
 const RESET_REQUESTED =
   'If an account exists for this email, a password reset link has been sent to it.';
 const TOKEN_UNUSABLE = 'Invalid or expired token.';
 
-export class PasswordResets implements PasswordResetService {
+export type PasswordResetServiceDependencies = Pick<
+  ServiceDependencies,
+  'clock' | 'hasher' | 'mailer'
+> & {
+  repositories: Pick<ServiceDependencies['repositories'], 'users' | 'activity' | 'transaction'>;
+  settings: Pick<
+    ServiceDependencies['settings'],
+    'frontendUrl' | 'passwordMinLength' | 'passwordResetTimeoutSeconds'
+  >;
+};
+
+export class PasswordResetService {
   /** Unknown emails are answered no faster than known ones (the latter commit a write). */
   private readonly requestDurations = new DurationMatcher();
 
   constructor(
-    private readonly deps: ServiceDependencies,
+    private readonly deps: PasswordResetServiceDependencies,
     private readonly tokens: ResetTokens,
-    private readonly passwords: PasswordSetter,
+    private readonly accounts: AccountService,
   ) {}
 
-  async requestReset(email: string, origin: RequestOrigin) {
+  async requestReset(email: string, origin: Origin) {
     const { repositories, clock } = this.deps;
     const startedAt = this.requestDurations.start();
     const user = await repositories.users.findByEmail(email);
@@ -72,7 +83,7 @@ export class PasswordResets implements PasswordResetService {
     });
   }
 
-  async resetPassword(input: ResetPasswordInput, origin: RequestOrigin) {
+  async resetPassword(input: ResetPasswordInput, origin: Origin) {
     const { repositories, hasher, settings } = this.deps;
 
     // Looked at first without using it up: a reset that fails the policy keeps its token.
@@ -90,7 +101,7 @@ export class PasswordResets implements PasswordResetService {
     const taken = await this.tokens.take(input.token);
     if (!taken || !this.tokens.isFor(taken, user)) throw fieldError('token', TOKEN_UNUSABLE);
     try {
-      await this.passwords.set(user, passwordHash, {
+      await this.accounts.setPassword(user, passwordHash, {
         action: 'password_reset',
         origin,
         replacing: user.passwordHash,

@@ -1,11 +1,15 @@
 import { AppError } from '../errors.js';
 import type { UpdateProfileInput } from '../schemas/profile.js';
-import type { ProfileService, RequestOrigin, Viewer } from './contracts.js';
-import type { ServiceDependencies } from './dependencies.js';
+import type { Origin, Viewer } from './types.js';
+import type { ServiceDependencies } from './index.js';
 import { toUserView } from './user-view.js';
 
-export class Profiles implements ProfileService {
-  constructor(private readonly deps: ServiceDependencies) {}
+export type ProfileServiceDependencies = Pick<ServiceDependencies, 'clock'> & {
+  repositories: Pick<ServiceDependencies['repositories'], 'users' | 'activity' | 'transaction'>;
+};
+
+export class ProfileService {
+  constructor(private readonly deps: ProfileServiceDependencies) {}
 
   async get(viewer: Viewer) {
     const user = await this.deps.repositories.users.findProfileById(viewer.userId);
@@ -13,7 +17,7 @@ export class Profiles implements ProfileService {
     return toUserView(user);
   }
 
-  async update(viewer: Viewer, input: UpdateProfileInput, origin: RequestOrigin) {
+  async update(viewer: Viewer, input: UpdateProfileInput, origin: Origin) {
     const { repositories, clock } = this.deps;
     const user = await repositories.transaction(async (transaction) => {
       const current = await repositories.users.findById(viewer.userId, transaction);

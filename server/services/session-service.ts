@@ -6,11 +6,16 @@
 import { AppError } from '../errors.js';
 import { InvalidTokenError, type TokenClaims } from '../lib/jwt.js';
 import { sha256Hex } from '../lib/tokens.js';
-import type { DbTransaction, SessionRecord, UserRecord } from '../repositories/index.js';
+import {
+  onCommit,
+  type DbTransaction,
+  type SessionRecord,
+  type UserRecord,
+} from '../repositories/index.js';
 import type { SessionState } from '../repositories/sessions.js';
 import type { TokenPair } from '../schemas/auth.js';
-import type { RequestOrigin, SessionService, StaffMember, Viewer } from './contracts.js';
-import type { ServiceDependencies } from './dependencies.js';
+import type { ServiceDependencies } from './index.js';
+import type { Origin, StaffMember, Viewer } from './types.js';
 import { SessionLifetime } from './session-lifetime.js';
 import { SessionStateCache } from './session-state-cache.js';
 import { TokenIssuer } from './token-issuer.js';
@@ -23,12 +28,39 @@ const tokenInvalid = (detail = 'Token is invalid or expired.') =>
 type RotationOutcome =
   { kind: 'rotated'; tokens: TokenPair } | { kind: 'reuse'; sessionId: string };
 
-export class SessionManager implements SessionService {
+/** What sessions are built from: their tables, the shared cache, tokens and the clock. */
+export type SessionServiceDependencies = Pick<
+  ServiceDependencies,
+  'cache' | 'clock' | 'jwt' | 'logger'
+> & {
+  repositories: Pick<
+    ServiceDependencies['repositories'],
+    'sessions' | 'users' | 'activity' | 'transaction'
+  >;
+  settings: Pick<
+    ServiceDependencies['settings'],
+    | 'secretKey'
+    | 'accessTokenLifetimeSeconds'
+    | 'refreshTokenLifetimeSeconds'
+    | 'refreshReuseGraceSeconds'
+    | 'sessionMaxAgeSeconds'
+    | 'sessionIdleSeconds'
+  >;
+};
+
+/** Where a revocation applies: one session, a user's sessions, all of them but one. */
+export interface RevocationTarget {
+  sessionId?: string;
+  userId?: string;
+  exceptSessionId?: string;
+}
+
+export class SessionService {
   readonly issuer: TokenIssuer;
   private readonly lifetime: SessionLifetime;
   private readonly state: SessionStateCache;
 
-  constructor(private readonly deps: ServiceDependencies) {
+  constructor(private readonly deps: SessionServiceDependencies) {
     const { settings } = deps;
     this.issuer = new TokenIssuer(
       deps.jwt,
@@ -65,7 +97,7 @@ export class SessionManager implements SessionService {
   /** A new session (one login) with the first token pair of its family. */
   async start(
     user: UserRecord,
-    origin: RequestOrigin,
+    origin: Origin,
     transaction: DbTransaction,
   ): Promise<{ sessionId: string; tokens: TokenPair }> {
     const now = this.deps.clock.now();
@@ -116,7 +148,7 @@ export class SessionManager implements SessionService {
     return this.issuer.pair(viewer.userId, viewer.sessionId, refresh);
   }
 
-  async refresh(refreshToken: string, origin: RequestOrigin): Promise<TokenPair> {
+  async refresh(refreshToken: string, origin: Origin): Promise<TokenPair> {
     const claims = this.verify(refreshToken, 'refresh');
     const outcome = await this.deps.repositories.transaction((transaction) =>
       this.rotate(claims, transaction),
@@ -142,40 +174,44 @@ export class SessionManager implements SessionService {
 
   /**
    * Revokes sessions in PostgreSQL (the source of truth) together with whatever else the caller
-   * writes in the same transaction, then marks them revoked in the hot-path cache.
+   * writes in the same transaction (revokeWithin).
    */
-  async revoke(
-    where: { sessionId?: string; userId?: string; exceptSessionId?: string },
+  revoke(
+    where: RevocationTarget,
     reason: string,
     alsoInTransaction?: (transaction: DbTransaction, revokedIds: string[]) => Promise<void>,
   ): Promise<string[]> {
-    const revokedIds = await this.deps.repositories.transaction(async (transaction) => {
-      const ids = await this.deps.repositories.sessions.revoke(
-        where,
-        reason,
-        this.deps.clock.now(),
-        transaction,
-      );
+    return this.deps.repositories.transaction(async (transaction) => {
+      const ids = await this.revokeWithin(transaction, where, reason);
       await alsoInTransaction?.(transaction, ids);
       return ids;
     });
-    await this.state.markRevoked(revokedIds);
-    return revokedIds;
+  }
+
+  /**
+   * The one way sessions end: revoked in the caller's transaction, and marked revoked in the
+   * hot-path cache when, and only when, that transaction commits. Nothing is left to remember
+   * afterwards: an access token of a revoked session is refused on its very next request.
+   */
+  async revokeWithin(
+    transaction: DbTransaction,
+    where: RevocationTarget,
+    reason: string,
+  ): Promise<string[]> {
+    const ids = await this.deps.repositories.sessions.revoke(
+      where,
+      reason,
+      this.deps.clock.now(),
+      transaction,
+    );
+    if (ids.length) onCommit(transaction, () => this.state.markRevoked(ids));
+    return ids;
   }
 
   /** A user's sessions that have not ended, newest first. */
   listActive(userId: string): Promise<SessionRecord[]> {
     const now = this.deps.clock.now();
-    return this.deps.repositories.activeSessions.listForUser(
-      userId,
-      now,
-      this.lifetime.loginCutoff(now),
-    );
-  }
-
-  /** For callers that revoke inside a larger transaction: update the cache after it commits. */
-  markRevoked(sessionIds: string[]): Promise<void> {
-    return this.state.markRevoked(sessionIds);
+    return this.deps.repositories.sessions.listActive(userId, now, this.lifetime.loginCutoff(now));
   }
 
   verify(token: string, type: 'access' | 'refresh'): TokenClaims {

@@ -11,11 +11,11 @@
 import { AppError } from '../errors.js';
 import type { ActivityAction } from '../repositories/activity.js';
 import type { DbTransaction, Repositories, UserRecord } from '../repositories/index.js';
-import type { RequestOrigin, StaffMember } from './contracts.js';
+import type { Origin, StaffMember } from './types.js';
 
 export interface StaffAction {
   staff: StaffMember;
-  origin: RequestOrigin;
+  origin: Origin;
   target: Pick<UserRecord, 'id'>;
   action: ActivityAction;
   metadata?: Record<string, unknown>;

@@ -4,19 +4,12 @@
  * so the service always keeps one account that can administer everything.
  */
 import { fieldError } from '../errors.js';
-import type { DbTransaction, Repositories, UserRecord } from '../repositories/index.js';
+import type { UserRecord } from '../repositories/index.js';
 import type { UserChanges } from '../repositories/users.js';
 
 /** True when the change could take an account out of the active-staff-superuser set. */
 export const mayRemoveSuperuser = (changes: UserChanges) =>
   changes.isActive === false || changes.isStaff === false;
-
-/**
- * Locks the active staff superusers (call this before locking the target row, so every
- * transaction takes these locks in the same order) and returns their ids.
- */
-export const lockSuperusers = (repositories: Repositories, transaction: DbTransaction) =>
-  repositories.userDirectory.lockActiveSuperusers(transaction);
 
 export function assertNotLastSuperuser(
   target: UserRecord,

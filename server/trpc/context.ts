@@ -4,11 +4,12 @@
  * service, database, cache or web-framework type (tRPC issue 5004).
  */
 import type { RateLimitedAction } from '../lib/rate-limit/types.js';
+import type { Origin } from '../repositories/types.js';
 
-export interface RequestInfo {
+/** What the edge knows of a request (http/request-context.ts); services see its Origin part. */
+export interface RequestInfo extends Origin {
   /** The client IP per the TRUST_PROXY rule; never taken from a header by default. */
   ip: string;
-  userAgent: string | null;
   requestId: string;
   authorization: string | null;
 }

@@ -6,15 +6,19 @@
 import { AppError } from '../errors.js';
 import type { LogoutAllResult, SessionList } from '../schemas/sessions.js';
 import { toSessionView } from './account-views.js';
-import type { AccountSessionService, RequestOrigin, Viewer } from './contracts.js';
+import type { Origin, Viewer } from './types.js';
 import { isUuid } from './ids.js';
-import type { ServiceDependencies } from './dependencies.js';
-import type { SessionManager } from './session-service.js';
+import type { ServiceDependencies } from './index.js';
+import type { SessionService } from './session-service.js';
 
-export class AccountSessions implements AccountSessionService {
+export type AccountSessionServiceDependencies = Pick<ServiceDependencies, 'clock'> & {
+  repositories: Pick<ServiceDependencies['repositories'], 'activity'>;
+};
+
+export class AccountSessionService {
   constructor(
-    private readonly deps: ServiceDependencies,
-    private readonly sessions: SessionManager,
+    private readonly deps: AccountSessionServiceDependencies,
+    private readonly sessions: SessionService,
   ) {}
 
   async list(viewer: Viewer): Promise<SessionList> {
@@ -23,7 +27,7 @@ export class AccountSessions implements AccountSessionService {
   }
 
   /** Another person's session, an unknown id and an ended session all answer 404 alike. */
-  async revoke(viewer: Viewer, sessionId: string, origin: RequestOrigin) {
+  async revoke(viewer: Viewer, sessionId: string, origin: Origin) {
     if (!isUuid(sessionId)) throw new AppError('NOT_FOUND');
     const id = sessionId.toLowerCase();
     const now = this.deps.clock.now();
@@ -51,7 +55,7 @@ export class AccountSessions implements AccountSessionService {
   }
 
   /** Every session of the caller, the current one included (and with it the presented token). */
-  async logoutAll(viewer: Viewer, origin: RequestOrigin): Promise<LogoutAllResult> {
+  async logoutAll(viewer: Viewer, origin: Origin): Promise<LogoutAllResult> {
     const now = this.deps.clock.now();
     const revoked = await this.sessions.revoke(
       { userId: viewer.userId },

@@ -8,27 +8,31 @@
 import { AppError } from '../errors.js';
 import type { UserRecord } from '../repositories/index.js';
 import type { LogoutAllResult } from '../schemas/sessions.js';
-import type { RequestOrigin, StaffActionService, StaffMember } from './contracts.js';
+import type { Origin, StaffMember } from './types.js';
 import { isUuid } from './ids.js';
-import type { ServiceDependencies } from './dependencies.js';
-import type { EmailVerifications } from './email-verification-service.js';
-import type { PasswordResets } from './password-reset-service.js';
-import type { SessionManager } from './session-service.js';
+import type { ServiceDependencies } from './index.js';
+import type { EmailVerificationService } from './email-verification-service.js';
+import type { PasswordResetService } from './password-reset-service.js';
+import type { SessionService } from './session-service.js';
 import { assertMayActOn, recordStaffAction } from './staff-activity.js';
 
 const refused = (detail: string) =>
   new AppError('VALIDATION_ERROR', { detail, fieldErrors: { non_field_errors: [detail] } });
 
-export class StaffActions implements StaffActionService {
+export type StaffActionServiceDependencies = Pick<ServiceDependencies, 'clock'> & {
+  repositories: Pick<ServiceDependencies['repositories'], 'users' | 'activity'>;
+};
+
+export class StaffActionService {
   constructor(
-    private readonly deps: ServiceDependencies,
-    private readonly sessions: SessionManager,
-    private readonly passwordResets: PasswordResets,
-    private readonly verifications: EmailVerifications,
+    private readonly deps: StaffActionServiceDependencies,
+    private readonly sessions: SessionService,
+    private readonly passwordResets: PasswordResetService,
+    private readonly verifications: EmailVerificationService,
   ) {}
 
   /** An unknown session, another user's, and one already ended all answer 404 alike. */
-  async endSession(staff: StaffMember, userId: string, sessionId: string, origin: RequestOrigin) {
+  async endSession(staff: StaffMember, userId: string, sessionId: string, origin: Origin) {
     const target = await this.requireTarget(staff, userId);
     if (!isUuid(sessionId)) throw new AppError('NOT_FOUND');
     const id = sessionId.toLowerCase();
@@ -50,7 +54,7 @@ export class StaffActions implements StaffActionService {
   async endAllSessions(
     staff: StaffMember,
     userId: string,
-    origin: RequestOrigin,
+    origin: Origin,
   ): Promise<LogoutAllResult> {
     const target = await this.requireTarget(staff, userId);
     const revoked = await this.sessions.revoke(
@@ -69,7 +73,7 @@ export class StaffActions implements StaffActionService {
     };
   }
 
-  async sendPasswordReset(staff: StaffMember, userId: string, origin: RequestOrigin) {
+  async sendPasswordReset(staff: StaffMember, userId: string, origin: Origin) {
     const target = await this.requireTarget(staff, userId);
     // A deactivated account's reset link would be refused, so none is sent.
     if (!target.isActive) {
@@ -86,7 +90,7 @@ export class StaffActions implements StaffActionService {
   }
 
   /** Counts toward the account's resend limit (VERIFICATION_RESEND_*), as the user's own do. */
-  async resendVerification(staff: StaffMember, userId: string, origin: RequestOrigin) {
+  async resendVerification(staff: StaffMember, userId: string, origin: Origin) {
     const target = await this.requireTarget(staff, userId);
     if (!target.isActive) {
       throw refused('This account is deactivated: reactivate it before sending a link.');
@@ -104,7 +108,7 @@ export class StaffActions implements StaffActionService {
 
   private action(
     staff: StaffMember,
-    origin: RequestOrigin,
+    origin: Origin,
     target: UserRecord,
     action: Parameters<typeof recordStaffAction>[1]['action'],
     metadata: Record<string, unknown> = {},
