@@ -29,7 +29,7 @@ export default tseslint.config(
   prettier,
   {
     rules: {
-      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
@@ -79,6 +79,21 @@ export default tseslint.config(
       [
         ['**/services/**', '**/routers/**', '**/trpc/**', '**/http/**', 'koa', '@trpc/*'],
         'Lower layers never import upper ones.',
+      ],
+    ]),
+  },
+  {
+    // lib/ is small tools behind small interfaces: it knows neither the database nor the
+    // environment; the composition root (deps.ts) hands it what it needs.
+    files: ['server/lib/**/*.ts'],
+    rules: restrict([
+      [
+        ['**/services/**', '**/routers/**', '**/trpc/**', '**/http/**', 'koa', '@trpc/*'],
+        'Lower layers never import upper ones.',
+      ],
+      [
+        ['**/repositories/**', '**/db/**', '**/config.js', '**/config/**', '**/email/**'],
+        'lib/ knows neither the database nor the configuration: it is given what it needs.',
       ],
     ]),
   },

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { templateBaseName } from '../server/lib/mailer/messages.js';
-import { EmailTemplateError, loadEmailTemplates } from '../server/lib/mailer/index.js';
+import { EmailTemplateError, loadEmailTemplates } from '../server/email/delivery.js';
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);

@@ -27,6 +27,8 @@ const paint = (code: number, text: string) => (useColor ? `\u001b[${code}m${text
 
 interface Reply {
   status: number;
+  // The answer's JSON, read by key below; each step checks what it needs.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   ms: number;
 }

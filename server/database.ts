@@ -33,7 +33,7 @@ export async function openDatabase(config: Pick<Config, 'database'>): Promise<Op
   };
 }
 
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';

@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { JwtCodec } from './lib/jwt.js';
 import { Lifecycle } from './lib/lifecycle.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import { createEmailDelivery, type OutboxWorker } from './lib/mailer/index.js';
+import { createEmailDelivery, type OutboxWorker } from './email/delivery.js';
 import type { Mailer } from './lib/mailer/types.js';
 import { ScryptPasswordHasher, type PasswordHasher } from './lib/password-hasher.js';
 import { openRateLimits, type OpenedRateLimits } from './lib/rate-limit/index.js';
@@ -79,7 +79,11 @@ export async function buildDependencies(
       opened.push(() => stop(value));
       return value;
     } catch (error) {
-      for (const close of opened.reverse()) await close().catch(() => undefined);
+      for (const close of opened.reverse()) {
+        await close().catch((closeError: Error) =>
+          logger.warn({ err: closeError }, 'closing after a failed start failed too'),
+        );
+      }
       throw error;
     }
   };

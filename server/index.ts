@@ -111,7 +111,15 @@ async function main() {
       'SECRET_KEY is not set: using a random key, so tokens stop working when the process restarts',
     );
   }
-  void deps.hasher.verifyDummy('warm-up').catch(() => undefined);
+  // The dummy hash for unknown-email logins, made now so the first such login is not slower.
+  void deps.hasher
+    .verifyDummy('warm-up')
+    .catch((error: Error) =>
+      logger.warn(
+        { err: error },
+        'could not prepare the dummy password hash; the first miss makes it',
+      ),
+    );
 
   const server = createHttpServer(createHttpHandler(deps), config.http);
   const drain = drainOnClose(server);

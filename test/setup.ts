@@ -1,4 +1,12 @@
-/** Root hooks: one migrated test database and one Redis database for the run, emptied before each test. */
+/**
+ * Root hooks: one migrated test database and one Redis key space for the run, emptied before
+ * each test; and, after the last suite, every REST error answer the run provoked held against
+ * the contract's envelope (helpers/error-envelopes.ts), whatever the order of the files.
+ */
+import { buildOpenApiDocument } from '../server/http/openapi.js';
+import { SERVICE_VERSION } from '../server/http/routes.js';
+import { routerShape } from '../server/routers/_app.js';
+import { envelopeProblems, recordedErrors } from './helpers/error-envelopes.js';
 import { startTestEnvironment, type TestEnvironment } from './helpers/environment.js';
 
 // The processes tests start (the service, the CLI) are proven by their tests' assertions but left
@@ -22,5 +30,14 @@ export const mochaHooks = {
   },
   async afterAll() {
     await environment?.stop();
+    const problems = envelopeProblems(
+      recordedErrors,
+      buildOpenApiDocument(routerShape, SERVICE_VERSION),
+    );
+    if (problems.length) {
+      throw new Error(
+        `${problems.length} of the run's ${recordedErrors.length} REST error answers break the contract:\n  ${problems.join('\n  ')}`,
+      );
+    }
   },
 };

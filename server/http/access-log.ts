@@ -11,7 +11,7 @@ export interface AccessLine {
 }
 
 /** One line per request: method, path (never the query, which may carry a token), status, time. */
-export function logAccess(logger: Logger, line: AccessLine): void {
+function logAccess(logger: Logger, line: AccessLine): void {
   const { requestId, method, path, status, startedAt, ip } = line;
   logger.info(
     {

@@ -19,7 +19,7 @@ import type { Params } from './route-table.js';
 
 const PREFIX = '/admin';
 
-export const ADMIN_CONSOLE_CSP = [
+const ADMIN_CONSOLE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

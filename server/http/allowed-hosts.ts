@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 export type HostCheck = (request: IncomingMessage) => boolean;
 
 /** The Host header without its port, lower-cased; an IPv6 literal keeps its brackets. */
-export function requestHostname(request: IncomingMessage): string {
+function requestHostname(request: IncomingMessage): string {
   const host = (request.headers.host ?? '').toLowerCase();
   if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
   return host.split(':', 1)[0]!;

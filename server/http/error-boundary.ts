@@ -24,7 +24,7 @@ function fromBodyError(error: BodyError): AppError {
  * A 5xx is logged with its cause and the request id; the client gets only the envelope.
  * Load shedding (a full hash queue) is not logged per request: the hasher reports it.
  */
-export function logServerError(
+function logServerError(
   logger: Logger,
   error: AppError,
   requestId: string | undefined,

@@ -8,6 +8,7 @@ import { generateOpenApiDocument } from 'trpc-to-openapi';
 import { ERROR_CODES } from '../errors.js';
 import type { RouteMeta } from '../trpc/context.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the generated document is walked by key, untyped
 type JsonObject = Record<string, any>;
 
 const ENVELOPE_SCHEMA = {

@@ -9,7 +9,7 @@ import coBody from 'co-body';
 import type { Context } from 'koa';
 
 /** Whether the request carries a body, by its headers (the body itself is not read). */
-export function hasBody({ headers }: IncomingMessage): boolean {
+function hasBody({ headers }: IncomingMessage): boolean {
   const length = headers['content-length'];
   return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

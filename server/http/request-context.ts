@@ -17,10 +17,7 @@ declare module 'koa' {
  * What every later layer knows about a request: its id (a well-formed incoming X-Request-Id is
  * kept, so traces join up across services), the client IP, the user agent and the credentials.
  */
-export function describeRequest(
-  request: IncomingMessage,
-  resolveClientIp: ClientIpResolver,
-): RequestInfo {
+function describeRequest(request: IncomingMessage, resolveClientIp: ClientIpResolver): RequestInfo {
   const { headers } = request;
   const incoming = headers['x-request-id'];
   const userAgent = headers['user-agent'];

@@ -16,7 +16,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A GET or DELETE's input: its query string and path parameters, or nothing when empty. */
-export function queryInput(...parts: object[]): Record<string, unknown> | undefined {
+function queryInput(...parts: object[]): Record<string, unknown> | undefined {
   const input = Object.assign({}, ...parts) as Record<string, unknown>;
   return Object.keys(input).length ? input : undefined;
 }

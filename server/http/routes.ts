@@ -15,8 +15,8 @@ import { RouteTable } from './route-table.js';
 import { trpcHandler } from './trpc-handler.js';
 
 export const SERVICE_VERSION = '0.1.0';
-export const REST_PREFIX = '/api';
-export const TRPC_PREFIX = '/trpc';
+const REST_PREFIX = '/api';
+const TRPC_PREFIX = '/trpc';
 
 const SERVICE = { wire: 'service', operation: null } as const;
 

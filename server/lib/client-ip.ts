@@ -39,7 +39,7 @@ export function createClientIpResolver(setting: TrustProxySetting): ClientIpReso
  * The entries of X-Forwarded-For, left to right, each an address without its port or null.
  * Empty entries (`a, , b`, a trailing comma) are skipped, as proxy-addr skips them.
  */
-export function forwardedAddresses(header: string | string[] | undefined): Array<string | null> {
+function forwardedAddresses(header: string | string[] | undefined): Array<string | null> {
   if (header === undefined) return [];
   const text = Array.isArray(header) ? header.join(',') : header;
   return text

@@ -148,6 +148,8 @@ export class RedisKeyValueStore implements KeyValueStore {
       return await Promise.race([reply, deadline]);
     } catch (error) {
       if (error instanceof NoReplyError) {
+        // The stalled command's own answer, if it ever comes, is of no use: the caller has
+        // its error already, and the client is replaced just below (which logs the outage).
         reply.catch(() => undefined);
         this.replaceStalledClient(client);
         throw new CacheUnavailableError(`redis: no reply within ${timeoutMs} ms`);
@@ -170,6 +172,7 @@ export class RedisKeyValueStore implements KeyValueStore {
       this.logger.error('redis did not reply in time; reconnecting');
     }
     this.client = this.createClient();
+    // A failed connect is reported by the new client's 'error' handler and retried by it.
     this.client.connect().catch(() => undefined);
     if (stalled.isOpen) stalled.destroy();
   }

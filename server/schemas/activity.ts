@@ -21,7 +21,7 @@ export const ACTIVITY_ACTION_NAMES = [
   'staff_action',
 ] as const;
 
-export const activityAction = z.enum(ACTIVITY_ACTION_NAMES, {
+const activityAction = z.enum(ACTIVITY_ACTION_NAMES, {
   error: `Choose one of: ${ACTIVITY_ACTION_NAMES.join(', ')}.`,
 });
 
@@ -40,7 +40,7 @@ export const activityEntryOutput = z
   .meta({ id: 'ActivityEntry' });
 
 /** An account named by an activity entry; `email` is null once the account is gone. */
-export const accountReference = z
+const accountReference = z
   .object({ id: z.string(), email: z.string().nullable() })
   .meta({ id: 'AccountReference' });
 

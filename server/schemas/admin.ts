@@ -31,7 +31,7 @@ export const adminUserDetailOutput = adminUserOutput
 
 /** A leading `-` sorts newest first; users who never logged in count as the oldest login. */
 export const USER_ORDERINGS = ['-created_at', 'created_at', '-last_login', 'last_login'] as const;
-export const userOrdering = z.enum(USER_ORDERINGS, {
+const userOrdering = z.enum(USER_ORDERINGS, {
   error: `Choose one of: ${USER_ORDERINGS.join(', ')}.`,
 });
 

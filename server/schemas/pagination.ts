@@ -1,8 +1,8 @@
 import { cursorField, type CursorKind } from './cursor.js';
 import { z } from './messages.js';
 
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 20;
 
 /**
  * Query-string booleans: `true`/`false` (and `1`/`0`) from REST, real booleans from tRPC.

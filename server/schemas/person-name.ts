@@ -23,7 +23,7 @@ export const NAME_CHARACTERS_MESSAGE =
   'Names cannot contain control characters or invisible formatting characters.';
 
 /** True when `name` holds a character a reader cannot see or that changes the layout. */
-export function hasHiddenCharacters(name: string): boolean {
+function hasHiddenCharacters(name: string): boolean {
   return HIDDEN.test(name.replace(JOINER_IN_PLACE, '').replace(SELECTOR_IN_PLACE, ''));
 }
 

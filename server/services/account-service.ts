@@ -11,19 +11,26 @@
  * - update (and its names deactivate, reactivate, setStaff): the flags and the name. A
  *   deactivation ends every session and mails the person; the last active superuser can be
  *   neither deactivated nor demoted (superuser-guard.ts) unless the operator forces it; only a
- *   superuser grants staff status or touches a superuser's account (staff-activity.ts).
+ *   superuser grants staff status or touches a superuser's account (account-changes.ts).
  */
 import { AppError, fieldError } from '../errors.js';
-import type { DbTransaction, UserRecord } from '../repositories/index.js';
-import { EmailTakenError, type UserChanges } from '../repositories/users.js';
+import type { UserRecord } from '../repositories/index.js';
+import { EmailTakenError } from '../repositories/users.js';
 import type { TokenPair } from '../schemas/auth.js';
 import type { UserView } from '../schemas/user.js';
+import {
+  authorise,
+  FROM_CLI,
+  onlyChanged,
+  recordAccountChange,
+  type AccountChanges,
+  type Actor,
+} from './account-changes.js';
 import type { ServiceDependencies } from './index.js';
 import { passwordProblems } from './password-policy.js';
 import type { SessionService } from './session-service.js';
-import { assertMayActOn, recordStaffAction } from './staff-activity.js';
 import { assertNotLastSuperuser, mayRemoveSuperuser } from './superuser-guard.js';
-import type { Origin, StaffMember, Viewer } from './types.js';
+import type { Origin, Viewer } from './types.js';
 import { toUserView } from './user-view.js';
 
 export type AccountServiceDependencies = Pick<
@@ -33,12 +40,6 @@ export type AccountServiceDependencies = Pick<
   repositories: Pick<ServiceDependencies['repositories'], 'users' | 'activity' | 'transaction'>;
   settings: Pick<ServiceDependencies['settings'], 'passwordMinLength'>;
 };
-
-/** Who changes an account (not its owner): a staff member, or the operator at the CLI. */
-export type Actor =
-  | { kind: 'staff'; staff: StaffMember; origin: Origin }
-  /** `force` lets the operator deactivate the last superuser (a compromised account). */
-  | { kind: 'operator'; force?: boolean };
 
 export interface PasswordChange {
   /** The activity entry's action, and the reason recorded on the revoked sessions. */
@@ -66,21 +67,6 @@ export interface NewSuperuser {
 }
 
 const EMAIL_TAKEN = 'A user with this email already exists.';
-const FROM_CLI = { ip: null, userAgent: null };
-
-const FIELD_NAMES: Record<keyof UserChanges, string> = {
-  fullName: 'full_name',
-  passwordHash: 'password',
-  isActive: 'is_active',
-  isStaff: 'is_staff',
-  isSuperuser: 'is_superuser',
-  isVerified: 'is_verified',
-  lastLogin: 'last_login',
-  lastLoginIp: 'last_login_ip',
-};
-
-/** The fields an account change may set (the rest belong to logins and passwords). */
-export type AccountChanges = Pick<UserChanges, 'isActive' | 'isStaff' | 'isVerified' | 'fullName'>;
 
 export class AccountService {
   constructor(
@@ -185,7 +171,11 @@ export class AccountService {
           { transaction },
         );
       }
-      await this.record(target, changes, actor, revoked.length, transaction);
+      await recordAccountChange(
+        repositories,
+        { target, changes, actor, sessionsRevoked: revoked.length, at: clock.now() },
+        transaction,
+      );
       return { user, changed: true, sessionsRevoked: revoked.length };
     });
   }
@@ -290,82 +280,4 @@ export class AccountService {
       throw new AppError('NOT_FOUND', { detail: `No user with the email address ${email}.` });
     return user;
   }
-
-  /**
-   * A staff member's change goes into both logs (staff-activity.ts); the operator's into the
-   * account's, marked as made at the CLI. A deactivation is its own entry; other fields are one
-   * `profile_update` naming each field with its old and new value.
-   */
-  private async record(
-    target: UserRecord,
-    changes: AccountChanges,
-    actor: Actor,
-    sessionsRevoked: number,
-    transaction: DbTransaction,
-  ) {
-    const { isActive, ...others } = changes;
-    const fields = Object.keys(isActive === true ? changes : others) as Array<keyof AccountChanges>;
-    const entries: Array<{ action: 'account_deactivated' | 'profile_update'; metadata: object }> =
-      [];
-    if (isActive === false) {
-      entries.push({
-        action: 'account_deactivated',
-        metadata: { sessions_revoked: sessionsRevoked },
-      });
-    }
-    if (fields.length) {
-      entries.push({
-        action: 'profile_update',
-        metadata: {
-          fields: fields.map((field) => FIELD_NAMES[field]),
-          changes: Object.fromEntries(
-            fields.map((field) => [
-              FIELD_NAMES[field],
-              { from: target[field], to: changes[field as keyof AccountChanges] },
-            ]),
-          ),
-        },
-      });
-    }
-    const at = this.deps.clock.now();
-    for (const { action, metadata } of entries) {
-      if (actor.kind === 'staff') {
-        const { staff, origin } = actor;
-        await recordStaffAction(
-          this.deps.repositories,
-          { staff, origin, target, action, metadata: { ...metadata }, at },
-          transaction,
-        );
-      } else {
-        await this.deps.repositories.activity.record(
-          {
-            userId: target.id,
-            action,
-            ...FROM_CLI,
-            metadata: { ...metadata, via: 'cli', forced: !!actor.force },
-            at,
-          },
-          transaction,
-        );
-      }
-    }
-  }
-}
-
-/** Staff rules: staff status is a superuser's to give, and a superuser's account theirs. */
-function authorise(staff: StaffMember, target: UserRecord, changes: AccountChanges) {
-  if ('isStaff' in changes && !staff.isSuperuser) {
-    throw new AppError('PERMISSION_DENIED', {
-      detail: 'Only a superuser can grant or remove staff status.',
-    });
-  }
-  assertMayActOn(staff, target);
-}
-
-function onlyChanged(target: UserRecord, requested: AccountChanges): AccountChanges {
-  return Object.fromEntries(
-    Object.entries(requested).filter(
-      ([field, value]) => value !== undefined && target[field as keyof AccountChanges] !== value,
-    ),
-  ) as AccountChanges;
 }

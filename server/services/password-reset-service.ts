@@ -19,7 +19,7 @@ const TOKEN_UNUSABLE = 'Invalid or expired token.';
 
 export type PasswordResetServiceDependencies = Pick<
   ServiceDependencies,
-  'clock' | 'hasher' | 'mailer'
+  'clock' | 'hasher' | 'mailer' | 'logger'
 > & {
   repositories: Pick<ServiceDependencies['repositories'], 'users' | 'activity' | 'transaction'>;
   settings: Pick<
@@ -110,7 +110,14 @@ export class PasswordResetService {
       // Set meanwhile by someone else: this token died with the password it was issued for.
       if (error instanceof PasswordReplacedError) throw fieldError('token', TOKEN_UNUSABLE);
       // Nothing changed: give the token back so the link in the user's mailbox still works.
-      await this.tokens.restore(input.token, taken).catch(() => undefined);
+      await this.tokens
+        .restore(input.token, taken)
+        .catch((restoreError: Error) =>
+          this.deps.logger.warn(
+            { err: restoreError.message },
+            'could not give a reset token back after a failed reset; the link is spent',
+          ),
+        );
       throw error;
     }
     return { message: 'Password has been reset successfully.' };

@@ -5,18 +5,17 @@
  */
 import { AppError } from '../errors.js';
 import { InvalidTokenError, type TokenClaims } from '../lib/jwt.js';
-import { sha256Hex } from '../lib/tokens.js';
 import {
   onCommit,
   type DbTransaction,
   type SessionRecord,
   type UserRecord,
 } from '../repositories/index.js';
-import type { SessionState } from '../repositories/sessions.js';
 import type { TokenPair } from '../schemas/auth.js';
 import type { ServiceDependencies } from './index.js';
 import type { Origin, StaffMember, Viewer } from './types.js';
 import { SessionLifetime } from './session-lifetime.js';
+import { RefreshRotation } from './refresh-rotation.js';
 import { SessionStateCache } from './session-state-cache.js';
 import { TokenIssuer } from './token-issuer.js';
 
@@ -24,9 +23,6 @@ const BEARER = /^Bearer\s+(\S*)\s*$/i;
 
 const tokenInvalid = (detail = 'Token is invalid or expired.') =>
   new AppError('TOKEN_INVALID', { detail });
-
-type RotationOutcome =
-  { kind: 'rotated'; tokens: TokenPair } | { kind: 'reuse'; sessionId: string };
 
 /** What sessions are built from: their tables, the shared cache, tokens and the clock. */
 export type SessionServiceDependencies = Pick<
@@ -59,6 +55,7 @@ export class SessionService {
   readonly issuer: TokenIssuer;
   private readonly lifetime: SessionLifetime;
   private readonly state: SessionStateCache;
+  private readonly rotation: RefreshRotation;
 
   constructor(private readonly deps: SessionServiceDependencies) {
     const { settings } = deps;
@@ -77,6 +74,7 @@ export class SessionService {
       deps.logger,
       settings.accessTokenLifetimeSeconds,
     );
+    this.rotation = new RefreshRotation(deps, this.issuer, this.lifetime);
   }
 
   async authenticate(authorization: string | null): Promise<Viewer> {
@@ -151,7 +149,7 @@ export class SessionService {
   async refresh(refreshToken: string, origin: Origin): Promise<TokenPair> {
     const claims = this.verify(refreshToken, 'refresh');
     const outcome = await this.deps.repositories.transaction((transaction) =>
-      this.rotate(claims, transaction),
+      this.rotation.rotate(claims, transaction),
     );
     if (outcome.kind === 'rotated') return outcome.tokens;
 
@@ -221,87 +219,5 @@ export class SessionService {
       if (error instanceof InvalidTokenError) throw tokenInvalid();
       throw error;
     }
-  }
-
-  private async rotate(claims: TokenClaims, transaction: DbTransaction): Promise<RotationOutcome> {
-    const { sessions } = this.deps.repositories;
-    const now = this.deps.clock.now();
-    const tokenHash = sha256Hex(claims.jti);
-
-    const consumed = await sessions.consumeRefreshToken(tokenHash, now, transaction);
-    if (consumed) {
-      const session = await this.requireUsableSession(
-        consumed.sessionId,
-        claims.user_id,
-        now,
-        transaction,
-      );
-      const child = this.issuer.planRefresh(
-        claims.jti,
-        this.lifetime.endAfterRefresh(session.createdAt, now),
-      );
-      await sessions.addRefreshToken(
-        {
-          sessionId: consumed.sessionId,
-          tokenHash: child.tokenHash,
-          parentId: consumed.id,
-          issuedAt: child.issuedAt,
-          expiresAt: child.expiresAt,
-        },
-        transaction,
-      );
-      await sessions.touch(
-        consumed.sessionId,
-        { lastUsedAt: now, expiresAt: child.expiresAt },
-        transaction,
-      );
-      return {
-        kind: 'rotated',
-        tokens: this.issuer.pair(claims.user_id, consumed.sessionId, child),
-      };
-    }
-
-    const existing = await sessions.findRefreshToken(tokenHash, transaction);
-    if (!existing || existing.revokedAt || existing.expiresAt <= now || !existing.consumedAt)
-      throw tokenInvalid();
-
-    // The grace window (two tabs refreshing at once) covers the immediate parent of the family's
-    // live token alone. A grandparent, or a parent whose child has itself been used, is what a
-    // thief replaying an old token looks like: reuse, however recent.
-    const sinceConsumed = (now.getTime() - existing.consumedAt.getTime()) / 1000;
-    const child = await sessions.findChildToken(existing.id, transaction);
-    const childIsLive = !!child && !child.consumedAt && !child.revokedAt;
-    if (!childIsLive || sinceConsumed > this.deps.settings.refreshReuseGraceSeconds) {
-      return { kind: 'reuse', sessionId: existing.sessionId };
-    }
-    await this.requireUsableSession(existing.sessionId, claims.user_id, now, transaction);
-    return {
-      kind: 'rotated',
-      tokens: this.issuer.pair(claims.user_id, existing.sessionId, {
-        jti: this.issuer.childJti(claims.jti),
-        issuedAt: child.issuedAt,
-        expiresAt: child.expiresAt,
-      }),
-    };
-  }
-
-  /** The session's state, when it may still issue tokens: else TOKEN_INVALID. */
-  private async requireUsableSession(
-    sessionId: string,
-    userId: string,
-    now: Date,
-    transaction: DbTransaction,
-  ): Promise<SessionState> {
-    const state = await this.deps.repositories.sessions.findState(sessionId, transaction);
-    if (
-      !state ||
-      state.revoked ||
-      !state.userActive ||
-      this.lifetime.hasEnded(state, now) ||
-      state.userId !== userId
-    ) {
-      throw tokenInvalid();
-    }
-    return state;
   }
 }

@@ -77,7 +77,11 @@ export class SessionStateCache {
     if (fill && state) {
       const value = usable ? activeEntry(state.userId, state.createdAt) : REVOKED;
       // setIfAbsent: a revocation written meanwhile must win over this (possibly older) read.
-      await this.cache.setIfAbsent(key(sessionId), value, this.ttlSeconds).catch(() => undefined);
+      await this.cache.setIfAbsent(key(sessionId), value, this.ttlSeconds).catch((error: Error) => {
+        // The answer stands without the cache; while Redis is away the store has said so once.
+        if (error instanceof CacheUnavailableError) return;
+        this.logger.warn({ sessionId, err: error.message }, 'could not cache session state');
+      });
     }
     return usable ? state!.userId : null;
   }

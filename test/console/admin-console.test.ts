@@ -20,6 +20,13 @@ import {
   type ConsoleService,
 } from './harness.js';
 
+/** What code evaluated in the page reads of its window (the tests compile without DOM types). */
+interface PageWindow {
+  getComputedStyle(element: unknown): { outlineStyle: string };
+  document: { documentElement: { scrollWidth: number } };
+  innerWidth: number;
+}
+
 const LAPTOP =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const PHONE =
@@ -113,7 +120,7 @@ describe('admin console in Chromium', function () {
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Tab');
     const outline = await search.evaluate(
-      (element) => (globalThis as any).getComputedStyle(element).outlineStyle,
+      (element) => (globalThis as unknown as PageWindow).getComputedStyle(element).outlineStyle,
     );
     expect(outline).to.not.equal('none');
 
@@ -223,7 +230,7 @@ describe('admin console in Chromium', function () {
     const { page, problems } = await browser.page({ width: 390, height: 844 });
     const fitsWidth = () =>
       page.evaluate(() => {
-        const { document, innerWidth } = globalThis as any;
+        const { document, innerWidth } = globalThis as unknown as PageWindow;
         return document.documentElement.scrollWidth <= innerWidth;
       });
 

@@ -120,7 +120,10 @@ interface AxeViolation {
 export async function expectAccessible(page: Page, label: string): Promise<void> {
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const { axe, document } = globalThis as any;
+    const { axe, document } = globalThis as unknown as {
+      axe: { run(context: unknown, options: object): Promise<{ violations: AxeViolation[] }> };
+      document: unknown;
+    };
     const result: { violations: AxeViolation[] } = await axe.run(document, {
       resultTypes: ['violations'],
     });

@@ -8,12 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { pino, type Logger } from 'pino';
 import { SMTPServer } from 'smtp-server';
+import type { Json } from './json.js';
 
 export interface SendGridRequest {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
-  body: any;
+  body: Json;
 }
 
 export interface SendGridAnswer {

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js';
 import { createAccount, signedIn, staff, superuser } from '../helpers/accounts.js';
 import { login } from '../helpers/factories.js';
+import type { Json } from '../helpers/json.js';
 
 describe('admin/users/ for the console (staff actions)', () => {
   let testApp: TestApp;
@@ -261,8 +262,8 @@ describe('admin/users/ for the console (staff actions)', () => {
       expect(patched.status).to.equal(200);
 
       const theirs = (await activity(admin.access, member.id)).body.results;
-      const caused = theirs.filter((entry: any) => entry.actor);
-      expect(caused.map((entry: any) => entry.action)).to.deep.equal([
+      const caused = theirs.filter((entry: Json) => entry.actor);
+      expect(caused.map((entry: Json) => entry.action)).to.deep.equal([
         'account_deactivated',
         'logout_all',
         'password_reset_request',
@@ -272,11 +273,11 @@ describe('admin/users/ for the console (staff actions)', () => {
         // The account's owner never sees the staff member's address on their own entries.
         expect([entry.ip_address, entry.user_agent]).to.deep.equal([null, null]);
       }
-      const login = theirs.find((entry: any) => entry.action === 'login');
+      const login = theirs.find((entry: Json) => entry.action === 'login');
       expect([login.actor, login.target]).to.deep.equal([null, null]);
 
       const own = (await activity(admin.access, admin.id, { action: 'staff_action' })).body.results;
-      expect(own.map((entry: any) => entry.metadata.operation)).to.deep.equal([
+      expect(own.map((entry: Json) => entry.metadata.operation)).to.deep.equal([
         'account_deactivated',
         'logout_all',
         'password_reset_request',

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js';
 import { createAccount, signedIn, staff, superuser } from '../helpers/accounts.js';
 import { login } from '../helpers/factories.js';
+import type { Json } from '../helpers/json.js';
 
 describe('admin/users/ (staff API)', () => {
   let testApp: TestApp;
@@ -22,7 +23,9 @@ describe('admin/users/ (staff API)', () => {
     testApp.deps.database.models.ActivityLog.findAll({ where: { userId, action }, raw: true });
 
   describe('who may call it', () => {
-    const everyProcedure = (id: string) => [
+    const everyProcedure = (
+      id: string,
+    ): Array<{ method: 'get' | 'patch'; path: string; body?: object }> => [
       { method: 'get', path: '/api/auth/admin/users/' },
       { method: 'get', path: `/api/auth/admin/users/${id}/` },
       { method: 'patch', path: `/api/auth/admin/users/${id}/`, body: { full_name: 'Hacked' } },
@@ -33,7 +36,7 @@ describe('admin/users/ (staff API)', () => {
       const caller = await signedIn(testApp);
       const target = await createAccount(testApp, { fullName: 'Target' });
       for (const { method, path, body } of everyProcedure(target.id)) {
-        const request = (http() as any)[method](path).set(bearer(caller.access));
+        const request = http()[method](path).set(bearer(caller.access));
         const response = await (body ? request.send(body) : request);
         expect(response.status, `${method} ${path}`).to.equal(403);
         expect(response.body.code).to.equal('PERMISSION_DENIED');
@@ -58,7 +61,7 @@ describe('admin/users/ (staff API)', () => {
     it('answers 401 without a token, and 403 once a staff member loses staff status', async () => {
       const target = await createAccount(testApp);
       for (const { method, path } of everyProcedure(target.id)) {
-        const response = await (http() as any)[method](path).send({});
+        const response = await http()[method](path).send({});
         expect(response.status, `${method} ${path}`).to.equal(401);
         expect(response.body.code).to.equal('NOT_AUTHENTICATED');
       }
@@ -167,10 +170,10 @@ describe('admin/users/ (staff API)', () => {
       expect(response.status).to.equal(200);
       expect(response.body).to.include({ id: member.id, email: member.email, is_superuser: false });
       expect(response.body.sessions).to.have.length(2);
-      expect(response.body.sessions.map((session: any) => session.user_agent)).to.include(
+      expect(response.body.sessions.map((session: Json) => session.user_agent)).to.include(
         'Tablet/4',
       );
-      expect(response.body.sessions.every((session: any) => session.current === false)).to.equal(
+      expect(response.body.sessions.every((session: Json) => session.current === false)).to.equal(
         true,
       );
     });
@@ -208,7 +211,7 @@ describe('admin/users/ (staff API)', () => {
         .get(`/api/auth/admin/users/${member.id}/activity/`)
         .query({ limit: 5, cursor: response.body.next_cursor, action: 'login' })
         .set(bearer(admin.access));
-      expect(next.body.results.map((entry: any) => entry.action)).to.deep.equal(['login']);
+      expect(next.body.results.map((entry: Json) => entry.action)).to.deep.equal(['login']);
     });
   });
 

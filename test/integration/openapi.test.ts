@@ -5,8 +5,9 @@ import { operationsOf, restEndpoints } from '../../server/trpc/operations.js';
 import { routerShape as appRouter } from '../../server/routers/_app.js';
 import type { RouteMeta } from '../../server/trpc/context.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import type { Json } from '../helpers/json.js';
 
-type JsonObject = Record<string, any>;
+type JsonObject = Record<string, Json>;
 
 /** The nine endpoints of the contract, as method and path under /api. */
 const DOCUMENTED = [
@@ -38,7 +39,7 @@ function operations(document: JsonObject) {
 }
 
 function metaFor(path: string): RouteMeta {
-  const procedures = appRouter._def.procedures as Record<string, any>;
+  const procedures = appRouter._def.procedures as Record<string, Json>;
   const found = Object.values(procedures)
     .map((procedure) => procedure._def.meta as RouteMeta | undefined)
     .find((meta) => meta?.openapi?.path === path);
@@ -133,7 +134,9 @@ describe('the OpenAPI document and the docs page', () => {
   it('answers an empty call to each operation with a status it documents', async () => {
     for (const { path, method, operation } of operations(document)) {
       const concrete = `/api${path.replace(/\{(\w+)\}/g, '00000000-0000-4000-8000-000000000000')}`;
-      const request = (testApp.http() as any)[method](concrete);
+      const request = testApp
+        .http()
+        [method as 'get' | 'post' | 'put' | 'patch' | 'delete'](concrete);
       const response =
         method === 'get' || method === 'delete' ? await request : await request.send({});
       expect(Object.keys(operation.responses), `${method} ${path} → ${response.status}`).to.include(

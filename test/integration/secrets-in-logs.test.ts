@@ -15,6 +15,7 @@ import { startSmtpStandIn, type SmtpStandIn } from '../helpers/email-peers.js';
 import { uniqueEmail } from '../helpers/factories.js';
 import { runToEnd, startService, tsxArgs, type RunningService } from '../helpers/spawn-service.js';
 import { testEnvironment } from '../setup.js';
+import type { Json } from '../helpers/json.js';
 
 const FRONTEND = 'https://app.example.test';
 const SMTP_USER = 'mailer@example.test';
@@ -22,8 +23,6 @@ const SMTP_USER = 'mailer@example.test';
 const STATEMENT_TIMEOUT_MS = 2000;
 const JWT_SHAPE = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]*/;
 const LIVE_LINK = /token=[\w-]{20,}/;
-
-type Json = Record<string, any>;
 
 /** Every secret the run handles, with what it is, so a failure names the kind of leak. */
 class Secrets {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { OutboxWorker } from '../../server/lib/mailer/outbox-worker.js';
+import { OutboxWorker } from '../../server/email/outbox-worker.js';
 import { domainOf } from '../../server/lib/mailer/smtp-transport.js';
 import { describeFailure, retryAfterMs } from '../../server/lib/mailer/transport.js';
 

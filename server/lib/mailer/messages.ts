@@ -57,7 +57,7 @@ export interface Brand {
 export type TemplateData = Record<string, string | number | boolean | null>;
 
 /** "3 days", "1 hour", "45 minutes": how long a link lives, in words. */
-export function describeDuration(minutes: number): string {
+function describeDuration(minutes: number): string {
   const plural = (count: number, unit: string) => `${count} ${unit}${count === 1 ? '' : 's'}`;
   if (minutes >= 24 * 60 && minutes % (24 * 60) === 0) return plural(minutes / (24 * 60), 'day');
   if (minutes >= 60 && minutes % 60 === 0) return plural(minutes / 60, 'hour');
@@ -71,7 +71,7 @@ const timeFormat = new Intl.DateTimeFormat('en-GB', {
 });
 
 /** "25 November 2026 at 10:05 UTC": unambiguous for a reader anywhere. */
-export const describeTime = (iso: string): string => `${timeFormat.format(new Date(iso))} UTC`;
+const describeTime = (iso: string): string => `${timeFormat.format(new Date(iso))} UTC`;
 
 /** Template data for one message: the brand, the payload, and what the templates derive from it. */
 export function templateData<K extends EmailKind>(

@@ -2,7 +2,7 @@
 import { AppError } from '../../errors.js';
 import type { RateLimitVerdict } from './types.js';
 
-export function rateLimitHeaders(verdict: RateLimitVerdict): Record<string, string> {
+function rateLimitHeaders(verdict: RateLimitVerdict): Record<string, string> {
   return {
     'RateLimit-Limit': String(verdict.limit),
     'RateLimit-Remaining': String(verdict.remaining),
@@ -11,7 +11,7 @@ export function rateLimitHeaders(verdict: RateLimitVerdict): Record<string, stri
   };
 }
 
-export function rateLimitedError(verdict: RateLimitVerdict): AppError {
+function rateLimitedError(verdict: RateLimitVerdict): AppError {
   return new AppError('RATE_LIMITED', {
     retryAfterSeconds: verdict.resetSeconds,
     headers: rateLimitHeaders({ ...verdict, remaining: 0 }),

@@ -3,21 +3,21 @@
  * checked now, so a broken one stops the start), the outbox mailer the services call, and the
  * worker that delivers. Nothing is sent until the worker is started.
  */
-import type { Config } from '../../config.js';
-import type { EmailOutboxRepository } from '../../repositories/email-outbox.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
-import { ConsoleTransport } from './console-transport.js';
+import type { Config } from '../config.js';
+import type { EmailOutboxRepository } from '../repositories/email-outbox.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { ConsoleTransport } from '../lib/mailer/console-transport.js';
 import { OutboxMailer } from './outbox-mailer.js';
 import { OutboxWorker } from './outbox-worker.js';
-import { SendGridTransport } from './sendgrid-transport.js';
-import { SmtpTransport } from './smtp-transport.js';
-import { EmailTemplates } from './templates.js';
-import type { EmailTransport } from './transport.js';
-import type { Mailer } from './types.js';
+import { SendGridTransport } from '../lib/mailer/sendgrid-transport.js';
+import { SmtpTransport } from '../lib/mailer/smtp-transport.js';
+import { EmailTemplates } from '../lib/mailer/templates.js';
+import type { EmailTransport } from '../lib/mailer/transport.js';
+import type { Mailer } from '../lib/mailer/types.js';
 
-export type { Mailer } from './types.js';
-export { EmailTemplateError, EmailTemplates } from './templates.js';
+export type { Mailer } from '../lib/mailer/types.js';
+export { EmailTemplateError, EmailTemplates } from '../lib/mailer/templates.js';
 export { OutboxWorker } from './outbox-worker.js';
 
 export type EmailConfig = Pick<
@@ -34,7 +34,7 @@ export interface EmailDelivery {
   close(timeoutMs?: number): Promise<void>;
 }
 
-export function createEmailTransport(
+function createEmailTransport(
   email: Config['email'],
   write?: (text: string) => void,
 ): EmailTransport {

@@ -11,11 +11,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
-import type { EmailOutboxRepository, OutboxMessage } from '../../repositories/email-outbox.js';
-import type { EmailTemplates } from './templates.js';
-import { TransportError, describeFailure, type EmailTransport } from './transport.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { EmailOutboxRepository, OutboxMessage } from '../repositories/email-outbox.js';
+import type { EmailTemplates } from '../lib/mailer/templates.js';
+import { TransportError, describeFailure, type EmailTransport } from '../lib/mailer/transport.js';
 
 export interface OutboxWorkerSettings {
   pollMs: number;

@@ -4,9 +4,9 @@
  * and never fails because of one; the outbox worker delivers. Rows hold the message's data,
  * not its rendering, so a template fix applies to mail still waiting.
  */
-import type { Clock } from '../clock.js';
-import type { EmailOutboxRepository } from '../../repositories/email-outbox.js';
-import type { EmailKind, EmailPayloads } from './messages.js';
+import type { Clock } from '../lib/clock.js';
+import type { EmailOutboxRepository } from '../repositories/email-outbox.js';
+import type { EmailKind, EmailPayloads } from '../lib/mailer/messages.js';
 import type {
   AccountDeactivatedEmail,
   EmailVerificationEmail,
@@ -16,7 +16,7 @@ import type {
   PasswordResetEmail,
   SendOptions,
   WelcomeEmail,
-} from './types.js';
+} from '../lib/mailer/types.js';
 
 export class OutboxMailer implements Mailer {
   constructor(
