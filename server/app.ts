@@ -2,8 +2,8 @@
  * createHttpHandler(deps): what the HTTP server calls for each request (tests drive it too).
  * One road for every request:
  *
- *   edge (http/edge.ts): request context → access log → error boundary → headers → CORS →
- *                        host check → [extra steps: observability, tests]
+ *   edge (http/edge.ts): request context → access log → [extra steps: observability, tests] →
+ *                        error boundary → headers → CORS → host check
  *   dispatch (http/route-table.ts), the one route table built from the router (http/routes.ts):
  *     ├─ /api/auth/*       the REST paths of the contract (http/rest-handler.ts)
  *     ├─ /trpc/*           tRPC, single calls and batches (http/trpc-handler.ts)
@@ -19,7 +19,7 @@ import { dispatch } from './http/route-table.js';
 import { buildRouteTable } from './http/routes.js';
 
 export interface HttpOptions {
-  /** Steps added to the edge after its own (observability; a test that watches every request). */
+  /** Observer steps, placed after the access log (observability; a test that watches every request). */
   extraEdgeSteps?: readonly EdgeStep[];
 }
 

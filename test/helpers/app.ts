@@ -57,7 +57,7 @@ export async function createTestApp(
   options: {
     env?: Record<string, string>;
     overrides?: DependencyOverrides;
-    /** Steps added to the edge, after its own (server/http/edge.ts). */
+    /** Observer steps added to the edge after its access log (server/http/edge.ts). */
     extraEdgeSteps?: readonly EdgeStep[];
   } = {},
 ): Promise<TestApp> {
