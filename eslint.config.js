@@ -16,7 +16,7 @@ export default tseslint.config(
   {
     ignores: [
       'node_modules/**',
-      'dist/**',
+      '**/dist/**',
       'coverage/**',
       'client-sdk/dist/**',
       'admin-console/dist/**',

@@ -13,6 +13,8 @@ export interface EmbeddedPostgres {
   url: string;
   /** Where the data lives, or "memory" for a throwaway instance. */
   location: string;
+  /** The whole data directory as an uncompressed tarball, to start another instance from. */
+  snapshot(): Promise<Blob>;
   stop(): Promise<void>;
 }
 
@@ -20,7 +22,14 @@ export interface EmbeddedPostgres {
 // connections lets migrations, the app and health checks overlap without waiting on each other.
 const MAX_CONNECTIONS = 8;
 
-export async function startEmbeddedPostgres(dataDir: string | 'memory'): Promise<EmbeddedPostgres> {
+/**
+ * `from` starts an in-memory instance from an earlier `snapshot()`: a copy of a migrated
+ * database starts in a fraction of the time that creating and migrating one takes.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string | 'memory',
+  options: { from?: Blob } = {},
+): Promise<EmbeddedPostgres> {
   let location = 'memory';
   if (dataDir !== 'memory') {
     location = resolve(dataDir, 'pglite');
@@ -28,6 +37,7 @@ export async function startEmbeddedPostgres(dataDir: string | 'memory'): Promise
   }
   const database = await PGlite.create(dataDir === 'memory' ? undefined : location, {
     extensions: { citext },
+    loadDataDir: options.from,
   });
   const server = new PGLiteSocketServer({
     db: database,
@@ -39,6 +49,7 @@ export async function startEmbeddedPostgres(dataDir: string | 'memory'): Promise
   return {
     url: `postgres://postgres@${server.getServerConn()}/postgres`,
     location,
+    snapshot: () => database.dumpDataDir('none'),
     async stop() {
       await server.stop();
       await database.close();

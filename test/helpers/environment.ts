@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { connectDatabase } from '../../db/connection.js';
+import { emptyingStatement } from '../../db/emptying.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded.js';
 import { createMigrator } from '../../db/migrate.js';
 import type { OpenedDatabase } from '../../server/database.js';
@@ -156,10 +157,7 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
   // A fresh schema each run, migrated by the same runner production uses.
   await database.sequelize.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
   await createMigrator(database.sequelize).up();
-  const [tables] = (await database.sequelize.query(
-    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'",
-  )) as [Array<{ tablename: string }>, unknown];
-  const truncate = `TRUNCATE ${tables.map((table) => `"${table.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`;
+  const truncate = await emptyingStatement(database.sequelize);
 
   const logger = createLogger({ level: 'silent', pretty: false });
   let cache: KeyValueStore;
