@@ -92,7 +92,7 @@ export default tseslint.config(
         'Lower layers never import upper ones.',
       ],
       [
-        ['**/repositories/**', '**/db/**', '**/config.js', '**/config/**', '**/email/**'],
+        ['**/repositories/**', '**/db/**', '**/config/**', '**/email/**'],
         'lib/ knows neither the database nor the configuration: it is given what it needs.',
       ],
     ]),

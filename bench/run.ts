@@ -18,7 +18,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, readEnvironment } from '../server/config.js';
+import { loadConfig, readEnvironment } from '../server/config/index.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { summarizeProfiles } from './profile-summary.js';
 import { wrkVersion } from './wrk.js';

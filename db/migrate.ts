@@ -44,7 +44,7 @@ function describe(event: Record<string, unknown>) {
 }
 
 async function main(command: string | undefined) {
-  const { loadConfig, ConfigError } = await import('../server/config.js');
+  const { loadConfig, ConfigError } = await import('../server/config/index.js');
   const { openDatabase } = await import('../server/database.js');
   let database;
   try {

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig } from '../server/config.js';
+import { ConfigError, loadConfig } from '../server/config/index.js';
 import { templateBaseName } from '../server/lib/mailer/messages.js';
 import { EmailTemplateError, loadEmailTemplates } from '../server/email/delivery.js';
 

@@ -18,7 +18,13 @@
 import cluster, { type Worker } from 'node:cluster';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, clusterSettings, loadConfig, type Config } from './config.js';
+import {
+  ConfigError,
+  clusterSettings,
+  loadConfig,
+  threadPoolSize,
+  type Config,
+} from './config/index.js';
 import { scrubSecrets } from './lib/log-redaction.js';
 import { createLogger } from './lib/logger.js';
 
@@ -70,7 +76,7 @@ async function main() {
   const workerEnv = {
     MIGRATE_ON_START: 'false',
     HASH_CONCURRENCY: String(hashSlots),
-    UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(hashSlots + 4),
+    UV_THREADPOOL_SIZE: String(threadPoolSize() ?? hashSlots + 4),
   };
   // The worker is server/index in the same form as this file (.js when built, .ts under tsx).
   const entry = fileURLToPath(new URL(`./index${extname(import.meta.url)}`, import.meta.url));

@@ -1,6 +1,6 @@
 import { connectDatabase, type Database } from '../db/connection.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 
 export interface OpenedDatabase extends Database {
   /** For the start banner: where the data lives, never with a password. */

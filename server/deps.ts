@@ -2,7 +2,7 @@
  * The composition root: the one place that builds infrastructure and services. Tests pass
  * overrides here (a recording mailer, a fixed clock, a cheap hash cost, a shared database).
  */
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
 import { MemoryKeyValueStore, type KeyValueStore } from './lib/cache.js';
 import { systemClock, type Clock } from './lib/clock.js';

@@ -8,7 +8,7 @@ import type { Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMigrator } from '../db/migrate.js';
 import { createHttpHandler } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, threadPoolSize, type Config } from './config/index.js';
 import { buildDependencies } from './deps.js';
 import { scrubSecrets } from './lib/log-redaction.js';
 import { createHttpServer } from './http/server.js';
@@ -81,10 +81,10 @@ async function main() {
   // server/cluster.ts does so for its workers. Its threads (started by now) yield the CPU to
   // the event loop, so a flood of logins cannot slow reads down (lib/thread-priority.ts).
   lowerBackgroundThreadPriority();
-  const threadPoolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-  if (threadPoolSize < config.passwords.hashConcurrency + 2) {
+  const threads = threadPoolSize() ?? 4;
+  if (threads < config.passwords.hashConcurrency + 2) {
     logger.warn(
-      `UV_THREADPOOL_SIZE=${threadPoolSize} leaves no room beside ${config.passwords.hashConcurrency} hashing slots: start with UV_THREADPOOL_SIZE=${config.passwords.hashConcurrency + 4} in the environment, or use dist/server/cluster.js`,
+      `UV_THREADPOOL_SIZE=${threads} leaves no room beside ${config.passwords.hashConcurrency} hashing slots: start with UV_THREADPOOL_SIZE=${config.passwords.hashConcurrency + 4} in the environment, or use dist/server/cluster.js`,
     );
   }
   const migrator = createMigrator(deps.database.sequelize, (line) => logger.info(line));

@@ -30,5 +30,5 @@ export function probesOnly(command: string, expected: string): boolean {
   return paths.length === 1 && isProbePath(paths[0], expected);
 }
 
-/** The shutdown the service does by default in production (server/config.ts). */
+/** The shutdown the service does by default in production (server/config/http.ts). */
 export const PRODUCTION_SHUTDOWN = { delaySeconds: 5, timeoutSeconds: 10 };

@@ -1,10 +1,10 @@
 /**
- * What the service refuses to start without in production (server/config.ts), held against a
+ * What the service refuses to start without in production (server/config/rules.ts), held against a
  * deployment file's environment, so a file that deploys a service which then refuses to start
  * is caught here rather than at its first rollout. SECRET_KEY, DATABASE_URL and REDIS_URL are
  * checked by each platform's own check; these are the Host check, the mail links and the mail.
  */
-import { isLoopbackUrl } from '../../server/config.js';
+import { isLoopbackUrl } from '../../server/config/index.js';
 
 /** A variable's value as the file sets it, or `null` when the operator enters it at deploy time. */
 export type DeployEnvironment = Map<string, string | null>;

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config/index.js';
 import { scrubSecrets } from '../lib/log-redaction.js';
 
 /** A failure to report in one clear sentence, with the process's exit code. */

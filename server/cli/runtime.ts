@@ -4,7 +4,7 @@
  * password hasher). Logs go to stderr, so stdout carries only the command's own output.
  */
 import { pino } from 'pino';
-import { loadConfig, readEnvironment, type Config } from '../config.js';
+import { loadConfig, readEnvironment, type Config } from '../config/index.js';
 import { buildDependencies, type Dependencies } from '../deps.js';
 import { createLogger } from '../lib/logger.js';
 

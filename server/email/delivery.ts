@@ -3,7 +3,7 @@
  * checked now, so a broken one stops the start), the outbox mailer the services call, and the
  * worker that delivers. Nothing is sent until the worker is started.
  */
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { EmailOutboxRepository } from '../repositories/email-outbox.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';

@@ -16,7 +16,7 @@
  * usual load balancers, so a balancer never sends a request into a connection being closed.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 

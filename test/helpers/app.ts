@@ -6,7 +6,7 @@ import type { RequestListener } from 'node:http';
 import supertest from 'supertest';
 import { createHttpHandler } from '../../server/app.js';
 import type { EdgeStep } from '../../server/http/edge.js';
-import { loadConfig, type Config } from '../../server/config.js';
+import { loadConfig, type Config } from '../../server/config/index.js';
 import {
   buildDependencies,
   type Dependencies,

@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { ConfigError, isLoopbackUrl, loadConfig, weakSecretReason } from '../../server/config.js';
+import {
+  ConfigError,
+  isLoopbackUrl,
+  loadConfig,
+  weakSecretReason,
+} from '../../server/config/index.js';
 
 const STRONG = 'f3J9x!Qm2#Lp7vR0tZ8wK4yB6nD1sH5cA-E_u';
 /** A production environment with nothing to refuse; tests take settings out or spoil them. */

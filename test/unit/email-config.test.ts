@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../server/config.js';
+import { ConfigError, loadConfig } from '../../server/config/index.js';
 
 const load = (environment: Record<string, string>) =>
   loadConfig({ NODE_ENV: 'test', SECRET_KEY: 'x'.repeat(8), ...environment });
