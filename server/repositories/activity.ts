@@ -114,5 +114,3 @@ export function createActivityRepository(sequelize: Sequelize, { ActivityLog }: 
     },
   };
 }
-
-export type ActivityRepository = ReturnType<typeof createActivityRepository>;

@@ -51,7 +51,3 @@ export function createEmailVerificationTokenRepository(
     },
   };
 }
-
-export type EmailVerificationTokenRepository = ReturnType<
-  typeof createEmailVerificationTokenRepository
->;

@@ -21,6 +21,5 @@ export function createRepositories(database: Database) {
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;
-export { onCommit, type DbTransaction, type TransactionRunner } from './transaction.js';
+export { onCommit, type DbTransaction } from './transaction.js';
 export type * from './types.js';
-export type { PageKey } from './keyset.js';

@@ -249,5 +249,3 @@ export function createUserRepository(sequelize: Sequelize, { User }: Models) {
     },
   };
 }
-
-export type UserRepository = ReturnType<typeof createUserRepository>;

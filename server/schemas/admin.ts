@@ -91,5 +91,4 @@ export type AdminUserView = z.infer<typeof adminUserOutput>;
 export type AdminUserDetailView = z.infer<typeof adminUserDetailOutput>;
 export type UserOrdering = z.infer<typeof userOrdering>;
 export type AdminUserListInput = z.infer<typeof adminUserListInput>;
-export type AdminUserList = z.infer<typeof adminUserListOutput>;
 export type AdminUserUpdateInput = z.infer<typeof adminUserUpdateInput>;

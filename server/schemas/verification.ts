@@ -6,5 +6,3 @@ export const verifyEmailInput = z.object({ token: tokenField });
 
 /** `POST /api/auth/resend-verification/` takes no body (any fields sent are ignored). */
 export const resendVerificationInput = z.object({}).optional().default({});
-
-export type VerifyEmailInput = z.infer<typeof verifyEmailInput>;

@@ -24,8 +24,6 @@ import { ResetTokens } from './reset-tokens.js';
 import { SessionService } from './session-service.js';
 import { StaffActionService } from './staff-action-service.js';
 
-export type * from './types.js';
-
 /** The settings services read; a slice of Config so services stay independent of the environment. */
 export interface ServiceSettings {
   secretKey: string;

@@ -4,11 +4,6 @@ import { DisabledRateLimits, FlexibleRateLimits, type RateLimitSettings } from '
 import { memoryLimiterStore, redisLimiterStore } from './store.js';
 import type { RateLimits } from './types.js';
 
-export type * from './types.js';
-export type { RateLimitSettings } from './limiter.js';
-export { accountSubject } from './limiter.js';
-export { rateLimitSubjectForIp } from './ip-prefix.js';
-
 /** The limits plus what only the composition root needs: where they count, and closing. */
 export interface OpenedRateLimits extends RateLimits {
   readonly storeKind: 'redis' | 'memory' | 'off';
