@@ -13,7 +13,7 @@ import {
   type AuthClientOptions,
 } from '../../client-sdk/src/index.js';
 import { createHttpHandler } from '../../server/app.js';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig } from '../../server/config/index.js';
 import { buildDependencies, type Dependencies } from '../../server/deps.js';
 import { createLogger } from '../../server/lib/logger.js';
 import { ScryptPasswordHasher } from '../../server/lib/password-hasher.js';
