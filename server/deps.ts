@@ -13,6 +13,7 @@ import { createEmailDelivery, type OutboxWorker } from './email/delivery.js';
 import type { Mailer } from './lib/mailer/types.js';
 import { ScryptPasswordHasher, type PasswordHasher } from './lib/password-hasher.js';
 import { openRateLimits, type OpenedRateLimits } from './lib/rate-limit/index.js';
+import { RedisConnection } from './lib/redis-connection.js';
 import { RedisKeyValueStore } from './lib/redis-store.js';
 import type { HealthChecks } from './http/health.js';
 import { createRepositories } from './repositories/index.js';
@@ -32,8 +33,10 @@ export interface Dependencies {
    * tests drive it. Null when a mailer override replaces the outbox.
    */
   emailWorker: OutboxWorker | null;
-  /** In Redis when REDIS_URL is set (shared by every instance), else in process. */
+  /** In Redis when one is configured (shared by every instance), else in process. */
   rateLimits: OpenedRateLimits;
+  /** The one Redis connection set the cache and the rate limits share; null without Redis. */
+  redis: RedisConnection | null;
   services: Services;
   healthChecks: HealthChecks;
   /** Draining or not, for the readiness probe; server/index.ts begins the drain. */
@@ -53,13 +56,13 @@ export interface DependencyOverrides {
 
 const REDIS_CONNECT_WAIT_MS = 3000;
 
-async function openCache(config: Config, logger: Logger): Promise<KeyValueStore> {
-  if (!config.redis) return new MemoryKeyValueStore();
-  const store = new RedisKeyValueStore({ ...config.redis, logger });
+async function openRedis(config: Config, logger: Logger): Promise<RedisConnection | null> {
+  if (!config.redis) return null;
+  const connection = new RedisConnection(config.redis, logger);
   // Not reachable yet is not fatal: health reports it and the client keeps reconnecting.
-  if (!(await store.connect(REDIS_CONNECT_WAIT_MS)))
+  if (!(await connection.connect(REDIS_CONNECT_WAIT_MS)))
     logger.warn('redis not reachable at start; retrying in the background');
-  return store;
+  return connection;
 }
 
 export async function buildDependencies(
@@ -93,12 +96,12 @@ export async function buildDependencies(
       () => openDatabase(config),
       (connection) => connection.close(),
     ));
+  const redis = await open(
+    () => openRedis(config, logger),
+    async (connection) => connection?.close(),
+  );
   const cache =
-    overrides.cache ??
-    (await open(
-      () => openCache(config, logger),
-      (store) => store.close(),
-    ));
+    overrides.cache ?? (redis ? new RedisKeyValueStore(redis) : new MemoryKeyValueStore());
   const hasher =
     overrides.hasher ??
     new ScryptPasswordHasher(config.passwords.scrypt, {
@@ -125,12 +128,7 @@ export async function buildDependencies(
       );
   const mailer = overrides.mailer ?? email!.mailer;
   const rateLimits = await open(
-    () =>
-      openRateLimits(config.rateLimits, {
-        redis: config.redis,
-        logger,
-        connectWaitMs: REDIS_CONNECT_WAIT_MS,
-      }),
+    () => openRateLimits(config.rateLimits, { redis, logger }),
     (limits) => limits.close(),
   );
 
@@ -171,18 +169,25 @@ export async function buildDependencies(
     mailer,
     emailWorker: email?.worker ?? null,
     rateLimits,
+    redis,
     services,
     healthChecks: {
       database: async () => {
         await database.sequelize.query('SELECT 1');
       },
-      cache: () => cache.ping(),
+      // The cache and the rate limits share one connection set; with a cache override (tests)
+      // the limiter's own is checked too.
+      cache: async () => {
+        await cache.ping();
+        if (redis && overrides.cache) await redis.ping();
+      },
     },
     lifecycle: new Lifecycle(),
     async close() {
       await email?.close(config.http.shutdownTimeoutMs);
       await rateLimits.close();
       if (!overrides.cache) await cache.close();
+      await redis?.close();
       if (!overrides.database) await database.close();
     },
   };

@@ -13,6 +13,9 @@ export const databaseVariables = z.object({
   DB_POOL_MIN: integer(0, 500).default(0),
   DB_STATEMENT_TIMEOUT_MS: integer(100, 600_000).default(10_000),
   DB_SSL: booleanFromEnv.default(false),
+  // false behind a transaction-pooling PgBouncer (or RDS Proxy, Supabase's pooler): no named
+  // prepared statements and no startup parameters (see docs/scaling.md).
+  DB_PREPARED_STATEMENTS: booleanFromEnv.default(true),
   EMBEDDED_DATA_DIR: z.string().min(1).default('.data'),
   MIGRATE_ON_START: booleanFromEnv.optional(),
 });
@@ -33,6 +36,8 @@ function databaseFrom(environment: DatabaseEnvironment) {
     poolMin: environment.DB_POOL_MIN,
     /** Server-side statement_timeout; the client gives up on a silent connection soon after. */
     statementTimeoutMs: environment.DB_STATEMENT_TIMEOUT_MS,
+    /** False behind a transaction pooler: unnamed statements, no startup parameters. */
+    preparedStatements: environment.DB_PREPARED_STATEMENTS,
   };
   const external = (url: string) => ({
     kind: 'external' as const,

@@ -31,3 +31,23 @@ export const url = (protocols: RegExp, hint: string) =>
       return false;
     }
   }, `expected a ${hint} URL`);
+
+/** "host:port,host:port" (Sentinels, Cluster seed nodes): at least one, every port valid. */
+export const hostPortList = z.string().transform((value, context) => {
+  const nodes = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(item);
+      const port = match ? Number(match[2]) : 0;
+      return match && port >= 1 && port <= 65535
+        ? { host: match[1]!.replace(/^\[|\]$/g, ''), port }
+        : null;
+    });
+  if (nodes.length === 0 || nodes.some((node) => node === null)) {
+    context.addIssue({ code: 'custom', message: 'expected "host:port,host:port,..."' });
+    return z.NEVER;
+  }
+  return nodes as Array<{ host: string; port: number }>;
+});

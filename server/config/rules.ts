@@ -9,6 +9,7 @@ import { databaseSection } from './database.js';
 import { emailBackendFrom } from './email.js';
 import type { Environment, Problem } from './environment.js';
 import { isLoopbackUrl } from './general.js';
+import { redisTopologyFrom } from './redis.js';
 import { weakSecretReason } from './secrets.js';
 
 export function crossVariableRules(environment: Environment): {
@@ -29,7 +30,11 @@ export function crossVariableRules(environment: Environment): {
         'DATABASE_URL',
         'DATABASE_URL (or DB_NAME/DB_HOST) is required in production; the embedded database is for development only',
       );
-    if (!environment.REDIS_URL) refuse('REDIS_URL', 'REDIS_URL is required in production');
+    if (!redisTopologyFrom(environment))
+      refuse(
+        'REDIS_URL',
+        'REDIS_URL (or REDIS_SENTINELS, or REDIS_CLUSTER_NODES) is required in production',
+      );
     if (emailBackendFrom(environment) === 'console' && environment.EMAIL_BACKEND !== 'console')
       refuse(
         'EMAIL_BACKEND',
@@ -50,6 +55,18 @@ export function crossVariableRules(environment: Environment): {
     refuse('EMAIL_BACKEND', 'EMAIL_BACKEND=sendgrid needs SENDGRID_API_KEY');
   if (environment.EMAIL_BACKEND === 'smtp' && !environment.EMAIL_HOST)
     refuse('EMAIL_BACKEND', 'EMAIL_BACKEND=smtp needs EMAIL_HOST');
+  const topologies = [
+    environment.REDIS_URL,
+    environment.REDIS_SENTINELS,
+    environment.REDIS_CLUSTER_NODES,
+  ];
+  if (topologies.filter(Boolean).length > 1)
+    refuse(
+      'REDIS_URL',
+      'set only one of REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES (one Redis topology)',
+    );
+  if (environment.REDIS_SENTINELS && !environment.REDIS_SENTINEL_NAME)
+    refuse('REDIS_SENTINEL_NAME', 'REDIS_SENTINELS needs REDIS_SENTINEL_NAME (the master name)');
   if (environment.DB_POOL_MIN > environment.DB_POOL_MAX)
     refuse('DB_POOL_MIN', 'DB_POOL_MIN must not exceed DB_POOL_MAX');
   if (environment.HTTP_HEADERS_TIMEOUT_MS > environment.HTTP_REQUEST_TIMEOUT_MS)

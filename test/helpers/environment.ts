@@ -5,7 +5,6 @@
  */
 import { connect } from 'node:net';
 import pg from 'pg';
-import { createClient } from 'redis';
 import { connectDatabase } from '../../db/connection.js';
 import { emptyingStatement } from '../../db/emptying.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../db/embedded.js';
@@ -13,6 +12,7 @@ import { createMigrator } from '../../db/migrate.js';
 import type { OpenedDatabase } from '../../server/database.js';
 import { MemoryKeyValueStore, type KeyValueStore } from '../../server/lib/cache.js';
 import { createLogger } from '../../server/lib/logger.js';
+import { RedisConnection, type RedisTopology } from '../../server/lib/redis-connection.js';
 import { RedisKeyValueStore } from '../../server/lib/redis-store.js';
 import { runPidOf, TEST_DATABASE, TEST_DATABASE_PREFIX, TEST_KEY_PREFIX } from './run-id.js';
 
@@ -24,7 +24,13 @@ export interface TestEnvironment {
   databaseUrl: string;
   /** An administrative URL on the same server, for creating scratch databases. */
   adminDatabaseUrl: string | null;
+  /** The test Redis as one server's URL; null in process and on a cluster (TEST_REDIS_CLUSTER_NODES). */
   redisUrl: string | null;
+  /**
+   * The variables that point a service at the test Redis, whichever topology it is, with the
+   * run's key prefix; null when the run uses the in-process store.
+   */
+  redisEnv: Record<string, string> | null;
   /** The run's own Redis key prefix; give it to every service a test starts (REDIS_KEY_PREFIX). */
   redisKeyPrefix: string;
   database: OpenedDatabase;
@@ -126,14 +132,38 @@ async function chooseDatabase(): Promise<{
   };
 }
 
-async function chooseRedis(): Promise<{ url: string | null; label: string }> {
-  if (process.env.TEST_REDIS_URL)
-    return { url: process.env.TEST_REDIS_URL, label: 'TEST_REDIS_URL' };
+interface ChosenRedis {
+  topology: RedisTopology | null;
+  env: Record<string, string> | null;
+  label: string;
+}
+
+const singleRedis = (url: string, label: string): ChosenRedis => ({
+  topology: { kind: 'single', url },
+  env: { REDIS_URL: url },
+  label,
+});
+
+/** TEST_REDIS_CLUSTER_NODES runs the suite's Redis traffic on a Redis Cluster (npm run test:scale). */
+async function chooseRedis(): Promise<ChosenRedis> {
+  const clusterNodes = process.env.TEST_REDIS_CLUSTER_NODES;
+  if (clusterNodes) {
+    const nodes = clusterNodes.split(',').map((node) => {
+      const [host, port] = node.trim().split(':');
+      return { host: host!, port: Number(port) };
+    });
+    return {
+      topology: { kind: 'cluster', nodes },
+      env: { REDIS_CLUSTER_NODES: clusterNodes },
+      label: `Redis Cluster (${clusterNodes})`,
+    };
+  }
+  if (process.env.TEST_REDIS_URL) return singleRedis(process.env.TEST_REDIS_URL, 'TEST_REDIS_URL');
   if (await portAnswers('127.0.0.1', 6379))
-    return { url: LOCAL_REDIS, label: `local Redis (${LOCAL_REDIS.split('/').pop()})` };
+    return singleRedis(LOCAL_REDIS, `local Redis (${LOCAL_REDIS.split('/').pop()})`);
   if (ci)
     throw new Error('CI=true but no Redis: set TEST_REDIS_URL or start Redis on 127.0.0.1:6379');
-  return { url: null, label: 'in-process store' };
+  return { topology: null, env: null, label: 'in-process store' };
 }
 
 export async function startTestEnvironment(): Promise<TestEnvironment> {
@@ -162,24 +192,19 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
   const logger = createLogger({ level: 'silent', pretty: false });
   let cache: KeyValueStore;
   let flush: () => Promise<void>;
-  let closeFlusher = async () => {};
-  if (chosenRedis.url) {
-    const store = new RedisKeyValueStore({
-      url: chosenRedis.url,
-      keyPrefix: TEST_KEY_PREFIX,
-      commandTimeoutMs: 2000,
+  let closeRedis = async () => {};
+  if (chosenRedis.topology) {
+    const connection = new RedisConnection(
+      { topology: chosenRedis.topology, keyPrefix: TEST_KEY_PREFIX, commandTimeoutMs: 2000 },
       logger,
-    });
-    if (!(await store.connect(5000))) throw new Error(`Redis at ${chosenRedis.url} did not answer`);
-    const flusher = createClient({ url: chosenRedis.url });
-    await flusher.connect();
+    );
+    if (!(await connection.connect(5000)))
+      throw new Error(`Redis (${chosenRedis.label}) did not answer`);
+    const store = new RedisKeyValueStore(connection);
     cache = store;
     // Only this run's keys: other runs may share the database.
-    flush = async () => {
-      for await (const keys of flusher.scanIterator({ MATCH: `${TEST_KEY_PREFIX}*`, COUNT: 1000 }))
-        if (keys.length) await flusher.unlink(keys);
-    };
-    closeFlusher = async () => flusher.destroy();
+    flush = () => store.clearPrefix();
+    closeRedis = () => connection.close();
   } else {
     const memory = new MemoryKeyValueStore();
     cache = memory;
@@ -189,7 +214,8 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
   return {
     databaseUrl: chosenDatabase.url,
     adminDatabaseUrl: chosenDatabase.admin,
-    redisUrl: chosenRedis.url,
+    redisUrl: chosenRedis.topology?.kind === 'single' ? chosenRedis.topology.url : null,
+    redisEnv: chosenRedis.env && { ...chosenRedis.env, REDIS_KEY_PREFIX: TEST_KEY_PREFIX },
     redisKeyPrefix: TEST_KEY_PREFIX,
     database,
     cache,
@@ -200,7 +226,7 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
     async stop() {
       await flush();
       await cache.close();
-      await closeFlusher();
+      await closeRedis();
       await database.close();
       // TEST_DATABASE_NAME names a database someone wants to keep looking at.
       if (chosenDatabase.admin && !process.env.TEST_DATABASE_NAME) {

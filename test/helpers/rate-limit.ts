@@ -11,7 +11,6 @@ import { createTestApp, type TestApp } from './app.js';
 const OUT_OF_REACH = '10000/60';
 
 export function limitedEnvironment(env: Record<string, string> = {}): Record<string, string> {
-  const redisUrl = testEnvironment().redisUrl;
   return {
     RATE_LIMIT_ENABLED: 'true',
     RATE_LIMIT_LOGIN_IP: OUT_OF_REACH,
@@ -21,9 +20,7 @@ export function limitedEnvironment(env: Record<string, string> = {}): Record<str
     RATE_LIMIT_REFRESH_IP: OUT_OF_REACH,
     RATE_LIMIT_VERIFY_IP: OUT_OF_REACH,
     RATE_LIMIT_LOGIN_ACCOUNT_FAILURES: '1000',
-    ...(redisUrl
-      ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: testEnvironment().redisKeyPrefix }
-      : {}),
+    ...testEnvironment().redisEnv,
     ...env,
   };
 }

@@ -38,7 +38,7 @@ function cliEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     SCRYPT_R: '8',
     SCRYPT_P: '1',
     LOG_LEVEL: 'silent',
-    ...(environment.redisUrl ? { REDIS_URL: environment.redisUrl } : {}),
+    ...environment.redisEnv,
     ...extra,
   });
   return variables;

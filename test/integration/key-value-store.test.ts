@@ -11,6 +11,7 @@ import {
   type KeyValueStore,
 } from '../../server/lib/cache.js';
 import { createLogger } from '../../server/lib/logger.js';
+import { RedisConnection } from '../../server/lib/redis-connection.js';
 import { RedisKeyValueStore } from '../../server/lib/redis-store.js';
 import { testEnvironment } from '../setup.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -123,18 +124,21 @@ describeKeyValueStore('in process (MemoryKeyValueStore)', async () => {
 describeKeyValueStore('Redis (RedisKeyValueStore)', async () => {
   const url = testEnvironment().redisUrl;
   if (!url) return null;
-  const store = new RedisKeyValueStore({
-    url,
-    keyPrefix: `${testEnvironment().redisKeyPrefix}kv-suite:${randomUUID()}:`,
-    commandTimeoutMs: 1000,
-    logger: silent,
-  });
-  if (!(await store.connect(3000))) throw new Error(`Redis at ${url} did not answer`);
+  const connection = new RedisConnection(
+    {
+      topology: { kind: 'single', url },
+      keyPrefix: `${testEnvironment().redisKeyPrefix}kv-suite:${randomUUID()}:`,
+      commandTimeoutMs: 1000,
+    },
+    silent,
+  );
+  if (!(await connection.connect(3000))) throw new Error(`Redis at ${url} did not answer`);
+  const store = new RedisKeyValueStore(connection);
   return {
     store,
     async dispose() {
       await store.clearPrefix();
-      await store.close();
+      await connection.close();
     },
   };
 });
@@ -169,6 +173,7 @@ describe('the Redis store when Redis goes away', function () {
   this.timeout(15_000);
   let proxy: TcpProxy;
   let store: RedisKeyValueStore;
+  let connection: RedisConnection | undefined;
   let redisUrl: URL;
 
   beforeEach(async function () {
@@ -179,25 +184,28 @@ describe('the Redis store when Redis goes away', function () {
   });
 
   afterEach(async () => {
-    await store?.close();
+    await connection?.close();
     await proxy?.close();
   });
 
   const openThroughProxy = () => {
     const viaProxy = new URL(redisUrl);
     viaProxy.host = proxy.address;
-    store = new RedisKeyValueStore({
-      url: viaProxy.toString(),
-      keyPrefix: `kv-outage:${randomUUID()}:`,
-      commandTimeoutMs: 500,
-      logger: silent,
-    });
+    connection = new RedisConnection(
+      {
+        topology: { kind: 'single', url: viaProxy.toString() },
+        keyPrefix: `kv-outage:${randomUUID()}:`,
+        commandTimeoutMs: 500,
+      },
+      silent,
+    );
+    store = new RedisKeyValueStore(connection);
     return store;
   };
 
   it('fails fast with CacheUnavailableError while Redis is down, and recovers by itself', async () => {
     openThroughProxy();
-    expect(await store.connect(3000)).to.equal(true);
+    expect(await connection!.connect(3000)).to.equal(true);
     await store.set('survivor', 'still here', 60);
 
     await proxy.stop();
@@ -213,7 +221,7 @@ describe('the Redis store when Redis goes away', function () {
 
   it('times a command out instead of hanging when Redis stops answering', async () => {
     openThroughProxy();
-    expect(await store.connect(3000)).to.equal(true);
+    expect(await connection!.connect(3000)).to.equal(true);
     await store.ping();
 
     proxy.hang();
@@ -226,7 +234,7 @@ describe('the Redis store when Redis goes away', function () {
   it('starts while Redis is down and connects once it is up', async () => {
     await proxy.stop();
     openThroughProxy();
-    expect(await store.connect(500)).to.equal(false);
+    expect(await connection!.connect(500)).to.equal(false);
     await expectUnavailableQuickly(store.get('anything'), 1000);
 
     await proxy.start();

@@ -118,12 +118,54 @@ describe('configuration', () => {
     expect(loadConfig(production()).env).to.equal('production');
   });
 
+  it('reads one Redis topology: a server, Sentinel or a Cluster, and refuses two', () => {
+    const sentinel = loadConfig(
+      without(
+        production({
+          REDIS_SENTINELS: 'sentinel-a:26379, sentinel-b:26379,[::1]:26380',
+          REDIS_SENTINEL_NAME: 'mymaster',
+        }),
+        'REDIS_URL',
+      ),
+    );
+    expect(sentinel.redis?.topology).to.deep.equal({
+      kind: 'sentinel',
+      sentinels: [
+        { host: 'sentinel-a', port: 26379 },
+        { host: 'sentinel-b', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
+      masterName: 'mymaster',
+      sentinelPassword: undefined,
+    });
+    const cluster = loadConfig(
+      without(production({ REDIS_CLUSTER_NODES: 'redis-0:6379,redis-1:6379' }), 'REDIS_URL'),
+    );
+    expect(cluster.redis?.topology.kind).to.equal('cluster');
+    expect(configError(production({ REDIS_CLUSTER_NODES: 'redis-0:6379' }))).to.match(
+      /set only one of REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES/,
+    );
+    expect(configError({ REDIS_SENTINELS: 'sentinel-a:26379' })).to.match(
+      /REDIS_SENTINELS needs REDIS_SENTINEL_NAME/,
+    );
+    expect(configError({ REDIS_CLUSTER_NODES: 'redis-0' })).to.match(
+      /REDIS_CLUSTER_NODES: .*host:port/,
+    );
+  });
+
+  it('turns named prepared statements off for a transaction pooler with DB_PREPARED_STATEMENTS=false', () => {
+    expect(loadConfig({}).database.preparedStatements).to.equal(true);
+    expect(loadConfig({ DB_PREPARED_STATEMENTS: 'false' }).database.preparedStatements).to.equal(
+      false,
+    );
+  });
+
   it('refuses to start in production without a real PostgreSQL or without Redis', () => {
     expect(configError(without(production(), 'DATABASE_URL'))).to.match(
       /DATABASE_URL \(or DB_NAME\/DB_HOST\) is required in production/,
     );
     expect(configError(without(production(), 'REDIS_URL'))).to.equal(
-      'Invalid configuration: REDIS_URL is required in production',
+      'Invalid configuration: REDIS_URL (or REDIS_SENTINELS, or REDIS_CLUSTER_NODES) is required in production',
     );
   });
 

@@ -6,8 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { createLogger } from '../../server/lib/logger.js';
+import type { Logger } from '../../server/lib/logger.js';
 import { openRateLimits, type OpenedRateLimits } from '../../server/lib/rate-limit/index.js';
 import type { RateLimitSettings } from '../../server/lib/rate-limit/limiter.js';
+import { RedisConnection } from '../../server/lib/redis-connection.js';
 import { testEnvironment } from '../setup.js';
 import { recordingLogger, sleep } from '../helpers/rate-limit.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
@@ -35,6 +37,25 @@ function settings(overrides: Partial<RateLimitSettings> = {}): RateLimitSettings
 
 function redisDb(url: string) {
   return new URL(url).pathname.replace(/^\//, '') || '0';
+}
+
+/** Limits on their own Redis connection, which closes with them. */
+async function openOnRedis(url: string, commandTimeoutMs: number, logger: Logger) {
+  const connection = new RedisConnection(
+    {
+      topology: { kind: 'single', url },
+      keyPrefix: `${testEnvironment().redisKeyPrefix}rl-unit:${randomUUID()}:`,
+      commandTimeoutMs,
+    },
+    logger,
+  );
+  await connection.connect(3000);
+  const limits = await openRateLimits(settings(), { redis: connection, logger });
+  return Object.assign(limits, {
+    close: async () => {
+      await connection.close();
+    },
+  });
 }
 
 function describeLimiter(name: string, open: () => Promise<OpenedRateLimits | null>) {
@@ -146,14 +167,7 @@ describeLimiter('in process', () => openRateLimits(settings(), { redis: null, lo
 describeLimiter('on Redis', async () => {
   const url = testEnvironment().redisUrl;
   if (!url) return null;
-  return openRateLimits(settings(), {
-    redis: {
-      url,
-      keyPrefix: `${testEnvironment().redisKeyPrefix}rl-unit:${randomUUID()}:`,
-      commandTimeoutMs: 500,
-    },
-    logger: silent,
-  });
+  return openOnRedis(url, 500, silent);
 });
 
 describe('rate limits when switched off', () => {
@@ -179,14 +193,7 @@ describe('rate limits on Redis when Redis goes away', function () {
     if (!url) return this.skip();
     const proxy = await startTcpProxy(Number(new URL(url).port || 6379));
     const { logger, lines } = recordingLogger();
-    const limits = await openRateLimits(settings(), {
-      redis: {
-        url: `redis://${proxy.address}/${redisDb(url)}`,
-        keyPrefix: `${testEnvironment().redisKeyPrefix}rl-unit:${randomUUID()}:`,
-        commandTimeoutMs: 300,
-      },
-      logger,
-    });
+    const limits = await openOnRedis(`redis://${proxy.address}/${redisDb(url)}`, 300, logger);
     try {
       expect((await limits.consume('loginIp', '198.51.100.1')).allowed).to.equal(true);
       await proxy.stop();

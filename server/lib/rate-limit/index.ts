@@ -1,5 +1,6 @@
 /** Builds the rate limits the configuration asks for; the composition root calls this once. */
 import type { Logger } from '../logger.js';
+import type { RedisConnection } from '../redis-connection.js';
 import { DisabledRateLimits, FlexibleRateLimits, type RateLimitSettings } from './limiter.js';
 import { memoryLimiterStore, redisLimiterStore } from './store.js';
 import type { RateLimits } from './types.js';
@@ -13,9 +14,9 @@ export interface OpenedRateLimits extends RateLimits {
 export async function openRateLimits(
   settings: RateLimitSettings,
   options: {
-    redis: { url: string; keyPrefix: string; commandTimeoutMs: number } | null;
+    /** The service's shared Redis connection (the cache's too); null counts in process. */
+    redis: RedisConnection | null;
     logger: Logger;
-    connectWaitMs?: number;
   },
 ): Promise<OpenedRateLimits> {
   if (!settings.enabled) {
@@ -25,10 +26,10 @@ export async function openRateLimits(
     return new DisabledRateLimits();
   }
   const store = options.redis
-    ? await redisLimiterStore(
-        { ...options.redis, logger: options.logger },
-        options.connectWaitMs ?? 3000,
-      )
+    ? redisLimiterStore(options.redis, {
+        keyPrefix: options.redis.settings.keyPrefix,
+        logger: options.logger,
+      })
     : memoryLimiterStore();
   return new FlexibleRateLimits(settings, store);
 }

@@ -10,8 +10,8 @@ import {
   RateLimiterRedis,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import { createClient } from 'redis';
 import type { Logger } from '../logger.js';
+import type { RedisConnection } from '../redis-connection.js';
 
 type MemoryOptions = ConstructorParameters<typeof RateLimiterMemory>[0];
 
@@ -27,16 +27,6 @@ export interface LimiterStore {
   create(options: LimiterOptions): RateLimiterAbstract;
   close(): Promise<void>;
 }
-
-export interface RedisLimiterStoreOptions {
-  url: string;
-  /** Prepended to every key, as for the rest of the service's Redis keys. */
-  keyPrefix: string;
-  commandTimeoutMs: number;
-  logger: Logger;
-}
-
-const MAX_RECONNECT_DELAY_MS = 2000;
 
 /** The in-process twin; tells the store whenever it has to answer in Redis's place. */
 class InsuranceLimiter extends RateLimiterMemory {
@@ -83,23 +73,34 @@ export function memoryLimiterStore(): LimiterStore {
 }
 
 /**
- * A store on its own Redis connection: no offline queue and a per-command timeout, so while
- * Redis is down or slow each check falls to the in-process twin at once instead of waiting.
+ * What rate-limiter-flexible holds as its node-redis client: the service's shared connection,
+ * each command bounded by its timeout (so while Redis is down or slow a check falls to the
+ * in-process twin at once instead of waiting), on whichever client is current.
  */
-export async function redisLimiterStore(
-  options: RedisLimiterStoreOptions,
-  connectWaitMs: number,
-): Promise<LimiterStore> {
-  const { logger } = options;
-  const client = createClient({
-    url: options.url,
-    disableOfflineQueue: true,
-    commandOptions: { timeout: options.commandTimeoutMs },
-    socket: {
-      connectTimeout: Math.max(options.commandTimeoutMs, 1000),
-      reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS),
+function limiterClient(connection: RedisConnection) {
+  return {
+    get isReady() {
+      return connection.current().isReady;
     },
-  });
+    eval: (script: string, options: { keys: string[]; arguments: string[] }) =>
+      connection.run((client) => client.eval(script, options)),
+    del: (key: string) => connection.run((client) => client.del(key)),
+    multi: () => {
+      const chain = connection.current().multi();
+      const exec = chain.exec.bind(chain);
+      return Object.assign(chain, {
+        exec: (allowErrors?: boolean) => connection.run(() => exec(allowErrors)),
+      });
+    },
+  };
+}
+
+/** Counters in Redis, on the connection the cache uses too (one connection set per process). */
+export function redisLimiterStore(
+  connection: RedisConnection,
+  options: { keyPrefix: string; logger: Logger },
+): LimiterStore {
+  const { logger } = options;
   let degraded = false;
   const degrade = (reason: string) => {
     if (degraded) return;
@@ -109,20 +110,12 @@ export async function redisLimiterStore(
       'rate limits: Redis unreachable; counting in this process until it is back',
     );
   };
-  client.on('error', (error: Error) => degrade(error.message));
-  client.on('ready', () => {
+  connection.onOutage((down, reason) => {
+    if (down) return degrade(reason);
     if (degraded) logger.info('rate limits: Redis reachable again; counting in Redis');
     degraded = false;
   });
-
-  const connected = client.connect().then(
-    () => true,
-    () => false,
-  );
-  const waited = new Promise<boolean>((resolve) =>
-    setTimeout(() => resolve(false), connectWaitMs).unref(),
-  );
-  if (!(await Promise.race([connected, waited]))) degrade('not reachable at start');
+  const storeClient = limiterClient(connection);
 
   return {
     kind: 'redis',
@@ -131,7 +124,7 @@ export async function redisLimiterStore(
       return new RateLimiterRedis({
         ...shape,
         duration: durationSeconds,
-        storeClient: client,
+        storeClient,
         useRedisPackage: true,
         rejectIfRedisNotReady: true,
         insuranceLimiter: new InsuranceLimiter({ ...shape, duration: durationSeconds }, () =>
@@ -139,8 +132,7 @@ export async function redisLimiterStore(
         ),
       });
     },
-    async close() {
-      if (client.isOpen) client.destroy();
-    },
+    // The connection is the composition root's to close.
+    close: async () => {},
   };
 }
