@@ -8,10 +8,17 @@ export interface DatabaseOptions {
   poolMin: number;
   /** Server-side statement_timeout (default 10 s). */
   statementTimeoutMs?: number;
+  /**
+   * False behind a transaction-pooling proxy (PgBouncer, RDS Proxy, Supabase's pooler): no named
+   * prepared statements and no startup parameter a pooler refuses (see docs/scaling.md).
+   */
+  preparedStatements?: boolean;
 }
 
 export interface Database {
   sequelize: Sequelize;
+  /** Whether the hot-path reads may use named prepared statements (db/prepared-read.ts). */
+  preparedStatements: boolean;
   models: Models;
   close(): Promise<void>;
 }
@@ -25,6 +32,12 @@ const QUERY_TIMEOUT_MARGIN_MS = 2000;
 
 export function connectDatabase(options: DatabaseOptions): Database {
   const statementTimeoutMs = options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS;
+  const preparedStatements = options.preparedStatements ?? true;
+  // PgBouncer refuses a connection that sends statement_timeout as a startup parameter
+  // ("unsupported startup parameter"), so behind a pooler the server-side timeout is the
+  // role's (ALTER ROLE ... SET statement_timeout), which the server applies to every session
+  // the pooler opens; the client-side query_timeout below holds either way.
+  const serverTimeout = preparedStatements ? { statement_timeout: statementTimeoutMs } : {};
   const sequelize = new Sequelize(options.url, {
     dialect: 'postgres',
     logging: false,
@@ -39,7 +52,7 @@ export function connectDatabase(options: DatabaseOptions): Database {
     dialectOptions: {
       // A stopped or unreachable server must fail fast (health turns 503), not hang a request.
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      statement_timeout: statementTimeoutMs,
+      ...serverTimeout,
       // A connection black-holed by the network (no reply, no reset) would otherwise keep its
       // query, and its pool slot, for as long as TCP takes to give up: many minutes. On this
       // client-side timeout Sequelize marks the connection invalid and the pool replaces it.
@@ -50,5 +63,5 @@ export function connectDatabase(options: DatabaseOptions): Database {
     define: { underscored: true },
   });
   const models = initModels(sequelize);
-  return { sequelize, models, close: () => sequelize.close() };
+  return { sequelize, models, preparedStatements, close: () => sequelize.close() };
 }

@@ -9,12 +9,18 @@
  * statement (parsed once per connection) and gives it back. Rows come through the connection's
  * own type parsers, the same as `sequelize.query` returns; failures surface as the same
  * Sequelize errors, so error mapping (503 when the database is unreachable) is unchanged.
+ *
+ * Behind a transaction-pooling PgBouncer (before 1.21), RDS Proxy or Supabase's pooler a named
+ * statement lives on one server connection while the next transaction may get another, which
+ * answers `prepared statement "..." does not exist`. There (`named: false`, from
+ * DB_PREPARED_STATEMENTS=false) the same text goes as an unnamed statement: parsed each time,
+ * but parse, bind and execute travel in one round trip that every pooler passes through.
  */
 import { DatabaseError, type Sequelize } from 'sequelize';
 
 interface PgConnection {
   query<Row>(statement: {
-    name: string;
+    name?: string;
     text: string;
     values: unknown[];
   }): Promise<{ rows: Row[] }>;
@@ -41,11 +47,14 @@ export async function preparedRead<Row>(
   sequelize: Sequelize,
   statement: PreparedStatement,
   values: unknown[],
+  named = true,
 ): Promise<Row[]> {
   const manager = sequelize.connectionManager as unknown as PooledConnectionManager;
   const connection = await manager.getConnection({ type: 'read' });
   try {
-    const result = await connection.query<Row>({ ...statement, values });
+    const result = await connection.query<Row>(
+      named ? { ...statement, values } : { text: statement.text, values },
+    );
     return result.rows;
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };

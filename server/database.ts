@@ -22,6 +22,7 @@ export async function openDatabase(config: Pick<Config, 'database'>): Promise<Op
     poolMax: 1,
     poolMin: 0,
     statementTimeoutMs: settings.statementTimeoutMs,
+    preparedStatements: settings.preparedStatements,
   });
   return {
     ...database,

@@ -8,7 +8,9 @@ import { createUserRepository } from './users.js';
 
 export function createRepositories(database: Database) {
   return {
-    users: createUserRepository(database.sequelize, database.models),
+    users: createUserRepository(database.sequelize, database.models, {
+      preparedStatements: database.preparedStatements,
+    }),
     sessions: createSessionRepository(database.sequelize, database.models),
     activity: createActivityRepository(database.sequelize, database.models),
     emailOutbox: createEmailOutboxRepository(database.sequelize, database.models),

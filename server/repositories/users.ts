@@ -99,7 +99,11 @@ function filterConditions(query: UserSearch): { conditions: string[]; bind: unkn
 const where = (conditions: string[]) =>
   conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
 
-export function createUserRepository(sequelize: Sequelize, { User }: Models) {
+export function createUserRepository(
+  sequelize: Sequelize,
+  { User }: Models,
+  { preparedStatements }: { preparedStatements: boolean } = { preparedStatements: true },
+) {
   async function page(query: UserSearch): Promise<{ users: UserRecord[]; next: PageKey | null }> {
     const { conditions, bind } = filterConditions(query);
     const byLogin = query.sortBy === 'last_login';
@@ -158,13 +162,18 @@ export function createUserRepository(sequelize: Sequelize, { User }: Models) {
             raw: true,
             transaction,
           })
-        : await preparedRead<UserRecord>(sequelize, USER_BY_ID, [id]);
+        : await preparedRead<UserRecord>(sequelize, USER_BY_ID, [id], preparedStatements);
       return rows[0] ?? null;
     },
 
     /** The columns of the user view alone (prepared, as findById). */
     async findProfileById(id: string): Promise<UserProfileRecord | null> {
-      const rows = await preparedRead<UserProfileRecord>(sequelize, PROFILE_BY_ID, [id]);
+      const rows = await preparedRead<UserProfileRecord>(
+        sequelize,
+        PROFILE_BY_ID,
+        [id],
+        preparedStatements,
+      );
       return rows[0] ?? null;
     },
 

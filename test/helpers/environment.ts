@@ -175,6 +175,9 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
     url: chosenDatabase.url,
     poolMax: chosenDatabase.embedded ? 1 : 10,
     poolMin: 0,
+    // TEST_DB_PREPARED_STATEMENTS=false runs the suite as behind a transaction pooler
+    // (npm run test:scale puts a real PgBouncer in front).
+    preparedStatements: process.env.TEST_DB_PREPARED_STATEMENTS !== 'false',
   });
   const database: OpenedDatabase = {
     ...connection,
