@@ -79,6 +79,8 @@ export async function startHaproxy(backends: number[]): Promise<HaproxyUnderTest
       '  timeout connect 2s',
       '  timeout client 30s',
       '  timeout server 30s',
+      // A readiness answer slowed by a busy machine is not a failed check.
+      '  timeout check 5s',
       '  retries 2',
       // A request refused by a closing instance's connection is sent again, to another one.
       '  option redispatch',
@@ -92,7 +94,7 @@ export async function startHaproxy(backends: number[]): Promise<HaproxyUnderTest
       '  http-check expect status 200',
       ...backends.map(
         (backend, index) =>
-          `  server instance${index} 127.0.0.1:${backend} check inter 300ms fall 1 rise 2`,
+          `  server instance${index} 127.0.0.1:${backend} check inter 500ms fall 2 rise 2`,
       ),
       '',
     ].join('\n'),
