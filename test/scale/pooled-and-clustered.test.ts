@@ -2,7 +2,7 @@
  * PostgreSQL through a real PgBouncer in transaction pooling mode and Redis as a real 3-master
  * Redis Cluster, both started here: the hot path's reads work through the pooler only without
  * named prepared statements (DB_PREPARED_STATEMENTS=false), and the integration suite's HTTP
- * flows (sessions, logout, refresh, password reset, email verification, rate limits) pass with
+ * flows (sessions, logout, refresh, password reset, email verification, the login lock) pass with
  * every database call going through PgBouncer and every Redis call going to the cluster.
  */
 import { spawn } from 'node:child_process';
@@ -25,10 +25,8 @@ const FLOWS = [
   'auth-logout',
   'auth-refresh',
   'auth-password-reset',
-  'auth-change-password',
   'email-verification',
   'sessions',
-  'rate-limit',
   'rate-limit-login',
 ].map((name) => `test/integration/${name}.test.ts`);
 

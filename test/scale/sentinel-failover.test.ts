@@ -52,7 +52,9 @@ describe('Redis Sentinel failover under load', function () {
         password_confirm: STRONG_PASSWORD,
       },
     });
-    expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
+    expect(registered.status, `${JSON.stringify(registered.body)} ${service.stdout()}`).to.equal(
+      201,
+    );
     const access = registered.body.tokens!.access;
 
     const outcomes: Array<{ at: number; ok: boolean; what: string }> = [];
