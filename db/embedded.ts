@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { citext } from '@electric-sql/pglite/contrib/citext';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { acquireLock } from './embedded-lock.js';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -23,36 +24,49 @@ export interface EmbeddedPostgres {
 const MAX_CONNECTIONS = 8;
 
 /**
+/**
+ * Opens PGlite (in memory, or in `<dataDir>/pglite` holding the folder's lock) and serves it on
+ * a socket on 127.0.0.1; the address goes into the lock so the CLI can reach it (embedded-lock.ts).
  * `from` starts an in-memory instance from an earlier `snapshot()`: a copy of a migrated
  * database starts in a fraction of the time that creating and migrating one takes.
  */
 export async function startEmbeddedPostgres(
   dataDir: string | 'memory',
-  options: { from?: Blob } = {},
+  options: { from?: Blob; role?: string } = {},
 ): Promise<EmbeddedPostgres> {
   let location = 'memory';
+  let lock: ReturnType<typeof acquireLock> | undefined;
   if (dataDir !== 'memory') {
     location = resolve(dataDir, 'pglite');
     mkdirSync(location, { recursive: true });
+    lock = acquireLock(dataDir, options.role ?? 'service');
   }
-  const database = await PGlite.create(dataDir === 'memory' ? undefined : location, {
-    extensions: { citext },
-    loadDataDir: options.from,
-  });
-  const server = new PGLiteSocketServer({
-    db: database,
-    host: '127.0.0.1',
-    port: 0,
-    maxConnections: MAX_CONNECTIONS,
-  });
-  await server.start();
-  return {
-    url: `postgres://postgres@${server.getServerConn()}/postgres`,
-    location,
-    snapshot: () => database.dumpDataDir('none'),
-    async stop() {
-      await server.stop();
-      await database.close();
-    },
-  };
+  try {
+    const database = await PGlite.create(dataDir === 'memory' ? undefined : location, {
+      extensions: { citext },
+      loadDataDir: options.from,
+    });
+    const server = new PGLiteSocketServer({
+      db: database,
+      host: '127.0.0.1',
+      port: 0,
+      maxConnections: MAX_CONNECTIONS,
+    });
+    await server.start();
+    const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+    lock?.publish(url);
+    return {
+      url,
+      location,
+      snapshot: () => database.dumpDataDir('none'),
+      async stop() {
+        await server.stop();
+        await database.close();
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }

@@ -48,7 +48,7 @@ async function main(command: string | undefined) {
   const { openDatabase } = await import('../server/database.js');
   let database;
   try {
-    database = await openDatabase(loadConfig());
+    database = await openDatabase(loadConfig(), { command: true });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

@@ -10,6 +10,7 @@ import { createMigrator } from '../db/migrate.js';
 import { createHttpHandler } from './app.js';
 import { ConfigError, loadConfig, threadPoolSize, type Config } from './config/index.js';
 import { buildDependencies } from './deps.js';
+import { withDevelopmentSecret } from './development-secret.js';
 import { scrubSecrets } from './lib/log-redaction.js';
 import { createHttpServer } from './http/server.js';
 import { lowerBackgroundThreadPriority } from './lib/thread-priority.js';
@@ -70,7 +71,7 @@ function closeServer(server: Server, timeoutMs: number): Promise<void> {
 }
 
 async function main() {
-  const config = loadConfigOrExit();
+  const { config, keptIn: secretKeptIn } = withDevelopmentSecret(loadConfigOrExit());
 
   const deps = await buildDependencies(config);
   const { logger } = deps;
@@ -106,6 +107,11 @@ async function main() {
       `INSECURE PRODUCTION SETTING (allowed by ALLOW_INSECURE_PRODUCTION=true): ${warning}`,
     );
   }
+  if (secretKeptIn) {
+    logger.warn(
+      `SECRET_KEY is not set: using the development key kept in ${secretKeptIn}, so restarts keep sessions (production needs SECRET_KEY)`,
+    );
+  }
   if (config.secretKeyIsEphemeral) {
     logger.warn(
       'SECRET_KEY is not set: using a random key, so tokens stop working when the process restarts',
@@ -129,15 +135,17 @@ async function main() {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const url = `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${port}`;
   logger.info(
     {
       database: deps.database.description,
       cache: deps.cache.kind === 'redis' ? 'Redis' : 'in-process store (no REDIS_URL)',
-      url: `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${port}`,
+      url,
+      docs: `${url}/api/docs/`,
       env: config.env,
       email: config.email.backend,
     },
-    `auth-service listening on ${config.http.host}:${port}`,
+    `auth-service listening on ${config.http.host}:${port}; API docs at ${url}/api/docs/`,
   );
   // Delivers the email outbox (stopped, bounded, by deps.close() on shutdown).
   if (config.email.outbox.worker) deps.emailWorker?.start();

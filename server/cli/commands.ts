@@ -166,7 +166,7 @@ export async function deactivate(
 }
 
 export async function migrate(context: CommandContext): Promise<void> {
-  const database = await openDatabase(context.environment.config);
+  const database = await openDatabase(context.environment.config, { command: true });
   try {
     const migrator = createMigrator(database.sequelize);
     const applied = await migrator.up();

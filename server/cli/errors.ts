@@ -1,3 +1,4 @@
+import { EmbeddedDatabaseInUseError } from '../../db/embedded-lock.js';
 import { AppError } from '../errors.js';
 import { ConfigError } from '../config/index.js';
 import { scrubSecrets } from '../lib/log-redaction.js';
@@ -15,7 +16,11 @@ export class CommandError extends Error {
 
 /** The lines to print for a failure: field messages as "field: message", never a stack. */
 export function describeFailure(error: unknown): string[] {
-  if (error instanceof CommandError || error instanceof ConfigError)
+  if (
+    error instanceof CommandError ||
+    error instanceof ConfigError ||
+    error instanceof EmbeddedDatabaseInUseError
+  )
     return error.message.split('\n');
   if (error instanceof AppError) {
     if (!error.fieldErrors) return [error.message];

@@ -5,7 +5,9 @@
  */
 import { pino } from 'pino';
 import { loadConfig, readEnvironment, type Config } from '../config/index.js';
+import { openDatabase } from '../database.js';
 import { buildDependencies, type Dependencies } from '../deps.js';
+import { withDevelopmentSecret } from '../development-secret.js';
 import { createLogger } from '../lib/logger.js';
 
 export interface CommandEnvironment {
@@ -16,7 +18,8 @@ export interface CommandEnvironment {
 
 export function loadCommandEnvironment(): CommandEnvironment {
   const variables = readEnvironment();
-  return { config: loadConfig(variables), variables };
+  // The service's development key, so a command and the service sign alike.
+  return { config: withDevelopmentSecret(loadConfig(variables)).config, variables };
 }
 
 /** Builds the dependencies, runs `work`, and always closes the pools so the process can end. */
@@ -31,10 +34,16 @@ export async function withDependencies<T>(
     service: 'auth_cli',
     destination: pino.destination(2),
   });
-  const deps = await buildDependencies(config, { logger });
+  // Opened here, as a command: on the embedded store it reaches a running service's database.
+  const database = await openDatabase(config, { command: true });
   try {
-    return await work(deps);
+    const deps = await buildDependencies(config, { logger, database });
+    try {
+      return await work(deps);
+    } finally {
+      await deps.close();
+    }
   } finally {
-    await deps.close();
+    await database.close();
   }
 }

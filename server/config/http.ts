@@ -1,7 +1,7 @@
 /** The HTTP listener: address, which hosts and origins it answers, proxies, and its limits. */
 import { z } from 'zod';
 import type { GeneralEnvironment } from './general.js';
-import { commaList, integer } from './parsers.js';
+import { booleanFromEnv, commaList, integer } from './parsers.js';
 
 /** TRUST_PROXY is a hop count ("1") or a list of trusted proxy addresses/CIDRs. */
 const trustProxy = z.string().transform((value, context) => {
@@ -26,6 +26,7 @@ export const httpVariables = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: integer(0, 65535).default(8000),
   CORS_ALLOWED_ORIGINS: commaList.default([]),
+  AUTH_COOKIES: booleanFromEnv.default(false),
   TRUST_PROXY: trustProxy.default(0),
   BODY_LIMIT_BYTES: integer(1024).default(1024 * 1024),
   TRPC_MAX_BATCH_SIZE: integer(1, 100).default(10),
@@ -40,13 +41,39 @@ export const httpVariables = z.object({
 });
 
 export function httpSection(
-  environment: z.output<typeof httpVariables> & Pick<GeneralEnvironment, 'NODE_ENV'>,
+  environment: z.output<typeof httpVariables> &
+    Pick<GeneralEnvironment, 'NODE_ENV' | 'FRONTEND_URL'>,
 ) {
+  const frontendOrigin = new URL(environment.FRONTEND_URL).origin;
   return {
     host: environment.HOST,
     port: environment.PORT,
     allowedHosts: environment.ALLOWED_HOSTS,
-    corsAllowedOrigins: environment.CORS_ALLOWED_ORIGINS,
+    /**
+     * CORS_ALLOWED_ORIGINS when set; otherwise, in development, the frontend's own origin, so the
+     * app at FRONTEND_URL can call the API with no more setup. Production allows none by default.
+     */
+    corsAllowedOrigins: environment.CORS_ALLOWED_ORIGINS.length
+      ? environment.CORS_ALLOWED_ORIGINS
+      : environment.NODE_ENV === 'development'
+        ? [frontendOrigin]
+        : [],
+    /** AUTH_COOKIES: browsers may ask for the refresh token as a cookie (http/token-cookies.ts). */
+    authCookies: {
+      enabled: environment.AUTH_COOKIES,
+      /** `Secure` on the cookie: everywhere but NODE_ENV=development. */
+      secure: environment.NODE_ENV !== 'development',
+      /**
+       * Origins whose requests may use the cookie: the listed CORS origins and FRONTEND_URL's.
+       * Never `*`: a cookie that any page's request can use is what CSRF is.
+       */
+      trustedOrigins: [
+        ...new Set([
+          ...environment.CORS_ALLOWED_ORIGINS.filter((origin) => origin !== '*'),
+          frontendOrigin,
+        ]),
+      ],
+    },
     trustProxy: environment.TRUST_PROXY,
     bodyLimitBytes: environment.BODY_LIMIT_BYTES,
     /** The most calls one tRPC batch may hold; a longer batch is refused whole. */

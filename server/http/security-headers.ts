@@ -21,10 +21,18 @@ export function helmetHeaders(): HeaderList {
     removeHeader() {},
   };
   let finished = false;
-  helmet()({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
-    if (error) throw error;
-    finished = true;
-  });
+  // Without `upgrade-insecure-requests`: on a plain-HTTP host (a staging box, a LAN address) it
+  // makes the browser fetch the docs' and console's assets over https, which is not there, and
+  // the page stays blank. HTTPS deployments get the same protection from HSTS.
+  const options = { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } };
+  helmet(options)(
+    {} as IncomingMessage,
+    recorder as unknown as ServerResponse,
+    (error?: unknown) => {
+      if (error) throw error;
+      finished = true;
+    },
+  );
   // Options that compute a header per request (a CSP nonce function) would need the request.
   if (!finished) throw new Error('helmet did not finish synchronously: its headers are not static');
   return headers;

@@ -39,7 +39,8 @@ export function createLogger(options: {
     transport: {
       target: 'pino-pretty',
       options: {
-        colorize: true,
+        // Colours only for a person at a terminal: piped into a file or a CI log they are noise.
+        colorize: Boolean(process.stdout.isTTY),
         singleLine: true,
         translateTime: 'SYS:HH:MM:ss',
         ignore: 'pid,hostname,service',
