@@ -8,7 +8,14 @@
 import cors from '@koa/cors';
 import type { Context, Middleware } from 'koa';
 
-export function corsLayer(allowedOrigins: readonly string[]): Middleware {
+/**
+ * `credentialedOrigins`: with AUTH_COOKIES, the origins whose page may send the refresh cookie
+ * (`Access-Control-Allow-Credentials: true`); never every origin, even under `*`.
+ */
+export function corsLayer(
+  allowedOrigins: readonly string[],
+  credentialedOrigins: readonly string[] = [],
+): Middleware {
   const anyOrigin = allowedOrigins.includes('*');
   const handle = cors({
     origin: (ctx: Context) => {
@@ -16,7 +23,14 @@ export function corsLayer(allowedOrigins: readonly string[]): Middleware {
       if (!origin || origin === 'null') return '';
       return anyOrigin || allowedOrigins.includes(origin) ? origin : '';
     },
-    allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'trpc-accept'],
+    allowHeaders: [
+      'Authorization',
+      'Content-Type',
+      'X-Request-Id',
+      'X-Token-Transport',
+      'trpc-accept',
+    ],
+    credentials: (ctx: Context) => credentialedOrigins.includes(ctx.get('Origin')),
     exposeHeaders: [
       'X-Request-Id',
       'Retry-After',

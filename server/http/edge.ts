@@ -39,7 +39,10 @@ export function edgeSteps(deps: Dependencies, extraSteps: readonly EdgeStep[] = 
       setHeaders(ctx.res, headersFor(ctx.path));
       return next();
     },
-    corsLayer(config.http.corsAllowedOrigins),
+    corsLayer(
+      config.http.corsAllowedOrigins,
+      config.http.authCookies.enabled ? config.http.authCookies.trustedOrigins : [],
+    ),
     allowedHosts(createHostCheck(config.http.allowedHosts), HEALTH_PATHS),
   ];
 }

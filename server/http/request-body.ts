@@ -24,17 +24,22 @@ export class BodyError extends Error {
   }
 }
 
-/** JSON, or undefined when there is no body. `requireType`: a body of another type is a 415. */
+/**
+ * JSON, or undefined when there is no body. `requireType`: a body of another type is a 415;
+ * `json-or-form` (REST, as DRF) also takes `application/x-www-form-urlencoded`, so a plain HTML
+ * form can post: its fields arrive as strings, and the same input schema judges them.
+ */
 export async function readJsonBody(
   ctx: Context,
   limitBytes: number,
-  { requireType }: { requireType: boolean },
+  { requireType }: { requireType: boolean | 'json-or-form' },
 ): Promise<unknown> {
   if (!hasBody(ctx.req)) return undefined;
+  if (requireType === 'json-or-form' && ctx.is('urlencoded')) return readForm(ctx, limitBytes);
   if (requireType && !ctx.is('json', '+json')) {
     throw new BodyError(
       415,
-      `Unsupported media type "${ctx.get('Content-Type') || 'none'}"; send application/json.`,
+      `Unsupported media type "${ctx.get('Content-Type') || 'none'}"; send application/json${requireType === 'json-or-form' ? ' or application/x-www-form-urlencoded' : ''}.`,
     );
   }
   try {
@@ -46,5 +51,17 @@ export async function readJsonBody(
     if (status === 413) throw new BodyError(413, 'Request body is too large.');
     if (status === 415) throw new BodyError(415, 'Unsupported content encoding.');
     throw new BodyError(400, 'JSON parse error: the request body is not valid JSON.');
+  }
+}
+
+async function readForm(ctx: Context, limitBytes: number): Promise<Record<string, unknown>> {
+  try {
+    // `qs` underneath: `a[b]=c` nests and a repeated name becomes a list; the schema decides.
+    return (await coBody.form(ctx.req, { limit: limitBytes })) as Record<string, unknown>;
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status === 413) throw new BodyError(413, 'Request body is too large.');
+    if (status === 415) throw new BodyError(415, 'Unsupported content encoding.');
+    throw new BodyError(400, 'Form parse error: the request body is not a valid form.');
   }
 }

@@ -12,6 +12,7 @@ import { healthRoutes } from './health.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { restHandler } from './rest-handler.js';
 import { RouteTable } from './route-table.js';
+import { tokenTransport } from './token-cookies.js';
 import { trpcHandler } from './trpc-handler.js';
 
 export const SERVICE_VERSION = '0.1.0';
@@ -28,6 +29,7 @@ export function buildRouteTable(deps: Dependencies): RouteTable {
   const appRouter = createAppRouter(deps.services);
   const operations = operationsOf(appRouter);
   const table = new RouteTable();
+  const transport = tokenTransport(config.http.authCookies, config.jwt.refreshTokenLifetimeSeconds);
 
   for (const [path, handler] of Object.entries(healthRoutes(deps.healthChecks, deps.lifecycle))) {
     table.add(['GET'], path, handler, SERVICE);
@@ -43,7 +45,10 @@ export function buildRouteTable(deps: Dependencies): RouteTable {
 
   for (const operation of operations) {
     if (!operation.rest) continue;
-    const handler = restHandler(operation, { bodyLimitBytes: config.http.bodyLimitBytes });
+    const handler = restHandler(operation, {
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      transport,
+    });
     table.add(operation.rest.methods, `${REST_PREFIX}${routerPath(operation.rest.path)}`, handler, {
       wire: 'rest',
       operation: operation.path,
@@ -58,6 +63,8 @@ export function buildRouteTable(deps: Dependencies): RouteTable {
       bodyLimitBytes: config.http.bodyLimitBytes,
       maxBatchSize: config.http.trpcMaxBatchSize,
       logger: deps.logger,
+      transport,
+      cookiesEnabled: config.http.authCookies.enabled,
     }),
     { wire: 'trpc', operation: null },
   );

@@ -27,6 +27,7 @@ import { passwordUse, rateLimitResponseHeaders } from '../trpc/rate-limit.js';
 import { callProcedure } from './procedure-call.js';
 import { BodyError, readJsonBody } from './request-body.js';
 import type { Params } from './route-table.js';
+import { wantsCookieTransport, type TokenTransport } from './token-cookies.js';
 
 export interface TrpcHandlerOptions {
   router: AnyTRPCRouter;
@@ -35,6 +36,10 @@ export interface TrpcHandlerOptions {
   /** The most calls a batch may hold; a longer one is refused whole with a 400. */
   maxBatchSize: number;
   logger: Logger;
+  /** The refresh-token cookie for single calls that ask for it (token-cookies.ts). */
+  transport: TokenTransport;
+  /** AUTH_COOKIES: a batch asking for the cookie transport is refused rather than ignored. */
+  cookiesEnabled: boolean;
 }
 
 /**
@@ -117,7 +122,9 @@ export function trpcHandler(options: TrpcHandlerOptions) {
         });
       }
       input = await readInput(ctx, operation);
-      const output = await callProcedure(operation, procedureContext, input);
+      const output = await options.transport(ctx, operation, input, (given) =>
+        callProcedure(operation, procedureContext, given),
+      );
       ctx.status = 200;
       body = transformTRPCResponse(config, { result: { data: output } });
     } catch (thrown) {
@@ -155,6 +162,16 @@ export function trpcHandler(options: TrpcHandlerOptions) {
       // Runs before any call of the request does.
       createContext: ({ info }) => {
         refuseSecondPasswordHash(info.calls);
+        if (options.cookiesEnabled && wantsCookieTransport(ctx)) {
+          // Answering it with the refresh token in the body would break the promise the header asks for.
+          const detail = 'The cookie token transport works on single calls, not batches.';
+          throw toTRPCError(
+            new AppError('VALIDATION_ERROR', {
+              detail,
+              fieldErrors: { non_field_errors: [detail] },
+            }),
+          );
+        }
         return createRequestContext(ctx.state.request);
       },
       // A 429 carries Retry-After and the RateLimit headers here too, as on REST. tRPC replaces

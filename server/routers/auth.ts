@@ -17,6 +17,9 @@ import {
 } from '../schemas/auth.js';
 
 const tags = ['auth'];
+const COOKIE_NOTE =
+  'With AUTH_COOKIES=true and no `refresh` in the body, the `refresh_token` cookie is used (see "Browsers: cookies instead of stored tokens").';
+const COOKIE_ORIGIN_REFUSED = 'The refresh cookie was sent without a trusted Origin (CSRF)';
 
 export function authRouter(
   services: Services,
@@ -59,7 +62,9 @@ export function authRouter(
           method: 'POST',
           path: '/auth/logout/',
           summary: 'Revoke this session (and a given refresh token)',
+          description: COOKIE_NOTE,
           tags,
+          errorResponses: { 403: COOKIE_ORIGIN_REFUSED },
         },
       })
       .input(logoutInput)
@@ -85,8 +90,12 @@ export function authRouter(
           method: 'POST',
           path: '/auth/refresh/',
           summary: 'Rotate a refresh token for a new pair',
+          description: COOKIE_NOTE,
           tags,
-          errorResponses: { 401: 'Refresh token invalid, expired, revoked or already used' },
+          errorResponses: {
+            401: 'Refresh token invalid, expired, revoked or already used',
+            403: COOKIE_ORIGIN_REFUSED,
+          },
         },
       })
       .input(refreshInput)

@@ -81,12 +81,12 @@ describe('HTTP edges', () => {
       expectEnvelope(response.body, 'UNSUPPORTED_MEDIA_TYPE');
     });
 
-    it('refuses a form-encoded body with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    it('reads a form-encoded body as DRF does (both fields arrive)', async () => {
       const response = await post()
         .set('Content-Type', 'application/x-www-form-urlencoded')
-        .send('email=nobody%40example.com&password=x');
-      expect(response.status).to.equal(415);
-      expectEnvelope(response.body, 'UNSUPPORTED_MEDIA_TYPE');
+        .send('email=nobody%40example.com&password=Correct-Horse-Battery-9');
+      expect(response.status).to.equal(401);
+      expectEnvelope(response.body, 'AUTHENTICATION_FAILED');
     });
 
     it('answers a JSON array body with 400 and errors.non_field_errors', async () => {
