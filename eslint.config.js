@@ -20,6 +20,7 @@ export default tseslint.config(
       'coverage/**',
       'client-sdk/dist/**',
       'admin-console/dist/**',
+      'examples/*/dist/**',
       '.data/**',
       'bench-results/**',
     ],
@@ -125,7 +126,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['admin-console/src/**/*.{ts,tsx}'],
+    files: [
+      'admin-console/src/**/*.{ts,tsx}',
+      'examples/*/src/**/*.{ts,tsx}',
+      'client-sdk/src/react.ts',
+    ],
     plugins: { 'react-hooks': reactHooks },
     rules: {
       'react-hooks/rules-of-hooks': 'error',

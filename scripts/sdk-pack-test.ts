@@ -23,15 +23,29 @@ import { TEST_DATABASE, TEST_KEY_PREFIX } from '../test/helpers/run-id.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURE = join(ROOT, 'test/sdk/consumer');
 /** What the consumer installs beside the tarball, pinned like the repository's own. */
-const PEERS = ['@trpc/client@11.25.2', '@trpc/server@11.25.2', 'typescript@5.9.3'];
+const PEERS = [
+  '@trpc/client@11.25.2',
+  '@trpc/server@11.25.2',
+  'typescript@5.9.3',
+  'react@19.3.1',
+  '@types/react@19.3.3',
+];
 const PACKAGE_FILES = [
   'package.json',
   'README.md',
+  'CHANGELOG.md',
   'dist/index.js',
   'dist/index.cjs',
   'dist/index.d.ts',
   'dist/index.d.cts',
+  'dist/react.js',
+  'dist/react.cjs',
+  'dist/react.d.ts',
+  'dist/react.d.cts',
 ];
+/** The React example: the example app's page, which the SDK README must show word for word. */
+const REACT_EXAMPLE = join(ROOT, 'examples/react-app/src/App.tsx');
+const SDK_README = join(ROOT, 'client-sdk/README.md');
 /** Words that would mean server code or server types reached the package. */
 const FORBIDDEN = /sequelize|redis|koa|(?<!@trpc\/)server\//i;
 const started = Date.now();
@@ -145,7 +159,17 @@ function checkFileList(files: string[]) {
   if (missing.length) fail(`the tarball lacks: ${missing.join(', ')}`);
 }
 
-/** Every shipped file is free of server names; the declarations import only tRPC. */
+/** The README's React example is the example app's page, so what compiles is what it shows. */
+async function checkReadmeExample() {
+  const readme = await readFile(SDK_README, 'utf8');
+  const example = (await readFile(REACT_EXAMPLE, 'utf8')).trim();
+  const blocks = [...readme.matchAll(/```tsx\n([\s\S]*?)```/g)].map((match) => match[1]!.trim());
+  if (!blocks.includes(example)) {
+    fail('client-sdk/README.md has no tsx block equal to examples/react-app/src/App.tsx');
+  }
+}
+
+/** Every shipped file is free of server names; the declarations import only tRPC (and React). */
 async function checkInstalledPackage(packageDir: string) {
   for (const file of PACKAGE_FILES.filter((name) => name.startsWith('dist/'))) {
     const text = await readFile(join(packageDir, file), 'utf8');
@@ -164,7 +188,8 @@ async function checkInstalledPackage(packageDir: string) {
         .map((match) => match[1] ?? match[2] ?? '')
         .filter(Boolean);
       const foreign = specifiers.filter(
-        (specifier) => !/^@trpc\/(client|server)(\/|$)/.test(specifier),
+        (specifier) =>
+          !/^(@trpc\/(client|server)|react|@auth-service\/client)(\/|$)/.test(specifier),
       );
       if (foreign.length)
         fail(`${file} imports more than tRPC: ${[...new Set(foreign)].join(', ')}`);
@@ -248,7 +273,7 @@ async function main() {
 
   try {
     log('building the SDK');
-    await run('npm', ['run', 'build', '-w', 'client-sdk'], { cwd: ROOT, timeoutMs: 120_000 });
+    await run('npm', ['run', 'build', '-w', 'client-sdk'], { cwd: ROOT, timeoutMs: 300_000 });
 
     log('packing');
     const packDir = join(workspace, 'pack');
@@ -298,10 +323,12 @@ async function main() {
     );
     await checkInstalledPackage(packageDir);
 
-    log('type-checking the consumer (tsc --noEmit)');
+    log("type-checking the consumer and the README's React example (tsc --noEmit)");
     for (const file of ['consumer.ts', 'consumer.cts', 'tsconfig.json']) {
       await cp(join(FIXTURE, file), join(project, file));
     }
+    await checkReadmeExample();
+    await cp(REACT_EXAMPLE, join(project, 'react-example.tsx'));
     const tsc = join(project, 'node_modules/typescript/bin/tsc');
     await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit'], {
       cwd: project,

@@ -4,8 +4,10 @@
  */
 export {
   createAuthClient,
+  createAuthSession,
   type AuthClient,
   type AuthClientOptions,
+  type AuthSession,
   type FetchLike,
 } from './client.js';
 export { AuthClientError, isAuthClientError, UnexpectedResponseError } from './errors.js';

@@ -1,5 +1,6 @@
 import type { Operation, OperationResultEnvelope, TRPCClientError, TRPCLink } from '@trpc/client';
 import { observable, type Unsubscribable } from '@trpc/server/observable';
+import type { CookieEndpoints } from './cookie-endpoints.js';
 import { AuthClientError } from './errors.js';
 import type { Session } from './session.js';
 import { isTokenPair } from './token-store.js';
@@ -39,32 +40,43 @@ function isExpired(error: unknown): boolean {
 /** The operation as sent with `tokens`; logout also revokes the stored refresh token. */
 function withTokens(op: Operation, tokens: TokenPair | null): Operation {
   let input = op.input;
-  if (tokens && op.path === 'auth.logout') {
+  if (tokens?.refresh && op.path === 'auth.logout') {
     const given = (op.input ?? {}) as { refresh?: string };
     input = { ...given, refresh: given.refresh ?? tokens.refresh };
   }
   return { ...op, input, context: { ...op.context, accessToken: tokens?.access } };
 }
 
-function issuedTokens(path: string, data: unknown): TokenPair | null {
+function issuedTokens(path: string, data: unknown, cookieMode: boolean): TokenPair | null {
   if (!ISSUES_TOKENS.has(path)) return null;
   const tokens = path === 'auth.refresh' ? data : (data as { tokens?: unknown } | null)?.tokens;
+  // Cookie mode: the answer has the access token only; the refresh token is in the cookie.
+  const access = (tokens as { access?: unknown } | null)?.access;
+  if (cookieMode && typeof access === 'string') return { access, refresh: '' };
   return isTokenPair(tokens) ? tokens : null;
 }
 
 /**
  * Attaches the access token, keeps the store in step with calls that issue or end a session,
  * and when the token has expired (401 TOKEN_INVALID) refreshes once and retries the call once.
+ * In cookie mode (`rest` given) logout goes to the REST endpoint, where the cookie is sent, so
+ * the server revokes the session's refresh token and clears the cookie.
  */
-export function sessionLink(session: Session): TRPCLink<AppRouter> {
+export function sessionLink(session: Session, rest: CookieEndpoints | null): TRPCLink<AppRouter> {
   return () =>
     ({ op, next }) =>
       observable((observer) => {
         let inner: Unsubscribable | undefined;
-        const send = (tokens: TokenPair | null) =>
-          new Promise<Envelope>((resolve, reject) => {
+        const send = (tokens: TokenPair | null) => {
+          if (rest && tokens && op.path === 'auth.logout') {
+            return rest
+              .logout(tokens.access)
+              .then((data): Envelope => ({ result: { type: 'data', data } }));
+          }
+          return new Promise<Envelope>((resolve, reject) => {
             inner = next(withTokens(op, tokens)).subscribe({ next: resolve, error: reject });
           });
+        };
 
         const attempt = async (): Promise<Envelope> => {
           const tokens = PUBLIC.has(op.path) ? null : await session.tokens();
@@ -81,7 +93,11 @@ export function sessionLink(session: Session): TRPCLink<AppRouter> {
         const run = async (): Promise<Envelope> => {
           try {
             const envelope = await attempt();
-            const tokens = issuedTokens(op.path, (envelope.result as { data?: unknown }).data);
+            const tokens = issuedTokens(
+              op.path,
+              (envelope.result as { data?: unknown }).data,
+              rest !== null,
+            );
             if (tokens) await session.set(tokens);
             return envelope;
           } finally {

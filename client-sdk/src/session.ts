@@ -11,12 +11,25 @@ export type SessionListener = (tokens: TokenPair | null) => void;
  */
 export class Session {
   private refreshing: Promise<TokenPair | null> | undefined;
+  private readonly listeners = new Set<SessionListener>();
 
   constructor(
     private readonly store: TokenStore,
     private readonly refreshTokens: (refresh: string) => Promise<TokenPair>,
-    private readonly listener: SessionListener | undefined,
-  ) {}
+    listener: SessionListener | undefined,
+  ) {
+    if (listener) this.listeners.add(listener);
+  }
+
+  /** Hears every change (new tokens, or null when the session ends); returns the unsubscribe. */
+  subscribe(listener: SessionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private announce(tokens: TokenPair | null) {
+    for (const listener of this.listeners) listener(tokens);
+  }
 
   async tokens(): Promise<TokenPair | null> {
     return (await this.store.get()) ?? null;
@@ -24,14 +37,14 @@ export class Session {
 
   async set(tokens: TokenPair): Promise<void> {
     await this.store.set(tokens);
-    this.listener?.(tokens);
+    this.announce(tokens);
   }
 
   /** Forgets the tokens; the listener hears `null` only when there was a session to end. */
   async clear(): Promise<void> {
     const had = await this.store.get();
     await this.store.clear();
-    if (had) this.listener?.(null);
+    if (had) this.announce(null);
   }
 
   /**
@@ -40,19 +53,23 @@ export class Session {
    * the refresh token, the session ends (cleared, listener hears null) and the error is thrown;
    * a network failure or an unavailable server keeps the tokens for a later try.
    */
-  renew(staleAccess: string): Promise<TokenPair | null> {
+  renew(staleAccess: string | null): Promise<TokenPair | null> {
     this.refreshing ??= this.refreshOnce(staleAccess).finally(() => {
       this.refreshing = undefined;
     });
     return this.refreshing;
   }
 
-  private async refreshOnce(staleAccess: string): Promise<TokenPair | null> {
+  /**
+   * `staleAccess` null: cookie mode's page load, where the refresh token is only in the cookie
+   * and no access token is held yet.
+   */
+  private async refreshOnce(staleAccess: string | null): Promise<TokenPair | null> {
     const current = await this.tokens();
     // Another call refreshed while this one was on the wire: its tokens are already fresh.
-    if (!current || current.access !== staleAccess) return current;
+    if (staleAccess !== null && (!current || current.access !== staleAccess)) return current;
     try {
-      const tokens = await this.refreshTokens(current.refresh);
+      const tokens = await this.refreshTokens(current?.refresh ?? '');
       await this.set(tokens);
       return tokens;
     } catch (error) {

@@ -23,10 +23,10 @@ export interface LiveServer {
 }
 
 /** The app with one-minute access tokens and a clock the test moves, listening on 127.0.0.1:0. */
-export async function startLiveServer(): Promise<LiveServer> {
+export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
   const clock = new ManualClock();
   const testApp = await createTestApp({
-    env: { JWT_ACCESS_TOKEN_LIFETIME: '1' },
+    env: { JWT_ACCESS_TOKEN_LIFETIME: '1', ...env },
     overrides: { clock },
   });
   const server: Server = createServer(testApp.handler);
