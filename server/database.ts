@@ -26,14 +26,19 @@ export async function openDatabase(
     const database = connectDatabase(settings);
     return { ...database, description: `PostgreSQL at ${redactUrl(settings.url)}` };
   }
-  const holder = options.command ? lockHolder(settings.dataDir) : null;
-  if (holder?.role === 'service' && holder.url) {
-    const database = connectDatabase({
-      url: holder.url,
+  // One connection: PGlite executes one statement at a time anyway, and a single connection
+  // keeps transactions from interleaving on the shared engine.
+  const connectEmbedded = (url: string) =>
+    connectDatabase({
+      url,
       poolMax: 1,
       poolMin: 0,
       statementTimeoutMs: settings.statementTimeoutMs,
+      preparedStatements: settings.preparedStatements,
     });
+  const holder = options.command ? lockHolder(settings.dataDir) : null;
+  if (holder?.role === 'service' && holder.url) {
+    const database = connectEmbedded(holder.url);
     return {
       ...database,
       description: `embedded PostgreSQL of the running service (process ${holder.pid})`,
@@ -43,15 +48,7 @@ export async function openDatabase(
   const embedded = await startEmbeddedPostgres(settings.dataDir, {
     role: options.command ? 'cli' : 'service',
   });
-  // One connection: PGlite executes one statement at a time anyway, and a single connection
-  // keeps transactions from interleaving on the shared engine.
-  const database = connectDatabase({
-    url: embedded.url,
-    poolMax: 1,
-    poolMin: 0,
-    statementTimeoutMs: settings.statementTimeoutMs,
-    preparedStatements: settings.preparedStatements,
-  });
+  const database = connectEmbedded(embedded.url);
   return {
     ...database,
     description: `embedded PostgreSQL (PGlite, data in ${embedded.location})`,

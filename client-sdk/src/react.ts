@@ -169,27 +169,28 @@ export function useAuth(): UseAuth {
     }
   }, []);
 
+  // A login or registration sets the user at once (no second round trip) and tells other tabs.
+  const signIn = useCallback(
+    (call: () => Promise<AuthResult>) =>
+      run(async () => {
+        const result = await call();
+        signedIn(result.user);
+        return result;
+      }),
+    [run, signedIn],
+  );
+
   const { client } = session;
   return {
     error,
     pending,
     register: useCallback(
-      (input: RouterInputs['auth']['register']) =>
-        run(async () => {
-          const result = await client.auth.register.mutate(input);
-          signedIn(result.user);
-          return result;
-        }),
-      [client, run, signedIn],
+      (input: RouterInputs['auth']['register']) => signIn(() => client.auth.register.mutate(input)),
+      [client, signIn],
     ),
     login: useCallback(
-      (input: RouterInputs['auth']['login']) =>
-        run(async () => {
-          const result = await client.auth.login.mutate(input);
-          signedIn(result.user);
-          return result;
-        }),
-      [client, run, signedIn],
+      (input: RouterInputs['auth']['login']) => signIn(() => client.auth.login.mutate(input)),
+      [client, signIn],
     ),
     // The client clears its tokens whatever the server answers; the provider hears it.
     logout: useCallback(

@@ -14,7 +14,7 @@ const START_TIMEOUT_MS = 60_000;
 const PASSWORD = 'Correct-Horse-Battery-9';
 
 describe('zero-setup start (no DATABASE_URL, no REDIS_URL)', function () {
-  this.timeout(120_000);
+  this.timeout(240_000);
   let dataDir: string;
   let service: RunningService | undefined;
 
