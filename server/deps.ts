@@ -155,6 +155,7 @@ export async function buildDependencies(
       requireEmailVerification: config.emailVerification.required,
       verificationResendLimit: config.emailVerification.resendLimit,
       verificationResendWindowSeconds: config.emailVerification.resendWindowSeconds,
+      appName: config.appName,
     },
   });
 

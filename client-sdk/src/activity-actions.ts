@@ -19,6 +19,14 @@ export const ACTIVITY_ACTIONS = [
   'session_revoked',
   'refresh_reuse_detected',
   'account_deactivated',
+  'mfa_enabled',
+  'mfa_disabled',
+  'mfa_failed',
+  'recovery_code_used',
+  'recovery_codes_regenerated',
+  'email_change_requested',
+  'email_changed',
+  'account_deleted',
   'staff_action',
 ] as const satisfies readonly ActivityAction[];
 

@@ -13,6 +13,7 @@ export {
 export { AuthClientError, isAuthClientError, UnexpectedResponseError } from './errors.js';
 export { describeError } from './error-messages.js';
 export { ACTIVITY_ACTIONS } from './activity-actions.js';
+export { needsSecondFactor } from './login.js';
 export {
   localStorageTokenStore,
   memoryTokenStore,
@@ -31,6 +32,10 @@ export type {
   AuthResult,
   FieldErrors,
   LoginInput,
+  LoginResult,
+  MfaChallenge,
+  MfaLoginInput,
+  MfaStatus,
   RegisterInput,
   RouterInputs,
   RouterOutputs,

@@ -9,6 +9,7 @@ import type { AppRouter, TokenPair } from './types.js';
 /** Procedures that take no access token; a 401 from them is about their own input. */
 const PUBLIC = new Set([
   'auth.login',
+  'auth.loginMfa',
   'auth.register',
   'auth.refresh',
   'auth.forgotPassword',
@@ -18,6 +19,7 @@ const PUBLIC = new Set([
 /** Procedures whose result carries a new pair: in `tokens`, or (refresh) as the whole result. */
 const ISSUES_TOKENS = new Set([
   'auth.login',
+  'auth.loginMfa',
   'auth.register',
   'auth.changePassword',
   'auth.refresh',

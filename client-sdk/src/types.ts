@@ -19,7 +19,20 @@ export type User = RouterOutputs['profile']['get'];
 export type TokenPair = RouterOutputs['auth']['refresh'];
 export type LoginInput = RouterInputs['auth']['login'];
 export type RegisterInput = RouterInputs['auth']['register'];
-export type AuthResult = RouterOutputs['auth']['login'];
+/**
+ * What `auth.login` answers: signed in (`AuthResult`), or, with TOTP on, an `MfaChallenge` to
+ * finish with `auth.loginMfa`. A union on purpose: reading `.tokens` or `.user` without first
+ * telling the two apart (`needsSecondFactor(result)`, or `'mfa_required' in result`) does not
+ * compile, so no caller forgets the second step.
+ */
+export type LoginResult = RouterOutputs['auth']['login'];
+/** Signed in: the user and the new pair (`auth.register`, `auth.loginMfa`, a plain login). */
+export type AuthResult = RouterOutputs['auth']['loginMfa'];
+/** The password was right and a code is due: pass `mfa_token` to `auth.loginMfa` with it. */
+export type MfaChallenge = Extract<LoginResult, { mfa_required: true }>;
+export type MfaLoginInput = RouterInputs['auth']['loginMfa'];
+/** Whether TOTP is on and how many recovery codes are left. */
+export type MfaStatus = RouterOutputs['mfa']['status'];
 
 /** The stable codes of the server's error catalogue: switch on these, never on messages. */
 export type ServerErrorCode = inferRouterError<AppRouter>['data']['appCode'];

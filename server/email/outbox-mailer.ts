@@ -9,11 +9,13 @@ import type { EmailOutboxRepository } from '../repositories/email-outbox.js';
 import type { EmailKind, EmailPayloads } from '../lib/mailer/messages.js';
 import type {
   AccountDeactivatedEmail,
+  EmailChangeConfirmationEmail,
   EmailVerificationEmail,
   EmailVerifiedEmail,
   Mailer,
   PasswordChangedEmail,
   PasswordResetEmail,
+  SecurityNoticeEmail,
   SendOptions,
   WelcomeEmail,
 } from '../lib/mailer/types.js';
@@ -69,6 +71,20 @@ export class OutboxMailer implements Mailer {
   sendAccountDeactivated(message: AccountDeactivatedEmail, options?: SendOptions) {
     const payload = { at: message.at.toISOString() };
     return this.enqueue('account_deactivated', message.to, payload, options);
+  }
+
+  sendSecurityNotice(message: SecurityNoticeEmail, options?: SendOptions) {
+    return this.enqueue(message.kind, message.to, { at: message.at.toISOString() }, options);
+  }
+
+  sendEmailChangeConfirmation(message: EmailChangeConfirmationEmail, options?: SendOptions) {
+    const { confirmUrl, expiresInMinutes } = message;
+    return this.enqueue(
+      'email_change_confirmation',
+      message.to,
+      { confirmUrl, expiresInMinutes },
+      options,
+    );
   }
 
   private async enqueue<K extends EmailKind>(

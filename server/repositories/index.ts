@@ -2,6 +2,7 @@ import type { Database } from '../../db/connection.js';
 import { createActivityRepository } from './activity.js';
 import { createEmailOutboxRepository } from './email-outbox.js';
 import { createEmailVerificationTokenRepository } from './email-verification-tokens.js';
+import { createMfaRepository } from './mfa.js';
 import { createSessionRepository } from './sessions.js';
 import { transactionRunner } from './transaction.js';
 import { createUserRepository } from './users.js';
@@ -18,6 +19,7 @@ export function createRepositories(database: Database) {
       database.sequelize,
       database.models,
     ),
+    mfa: createMfaRepository(database.sequelize),
     transaction: transactionRunner(database.sequelize),
   };
 }

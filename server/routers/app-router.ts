@@ -8,6 +8,7 @@ import { procedureBuilders, router } from '../trpc/init.js';
 import { activityRouter } from './activity.js';
 import { adminRouter } from './admin.js';
 import { authRouter } from './auth.js';
+import { mfaRouter } from './mfa.js';
 import { profileRouter } from './profile.js';
 import { sessionsRouter } from './sessions.js';
 
@@ -15,6 +16,7 @@ export function createAppRouter(services: Services) {
   const builders = procedureBuilders(services);
   return router({
     auth: authRouter(services, builders),
+    mfa: mfaRouter(services, builders),
     profile: profileRouter(services, builders),
     sessions: sessionsRouter(services, builders),
     activity: activityRouter(services, builders),

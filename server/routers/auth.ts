@@ -15,6 +15,7 @@ import {
   resetPasswordInput,
   tokenPair,
 } from '../schemas/auth.js';
+import { loginResult, mfaLoginInput } from '../schemas/mfa.js';
 
 const tags = ['auth'];
 const COOKIE_NOTE =
@@ -49,12 +50,29 @@ export function authRouter(
           path: '/auth/login/',
           summary: 'Log in with email and password',
           tags,
+          description:
+            'With TOTP on, the right password answers `{mfa_required: true, mfa_token}` instead of tokens: finish at `login/mfa/`.',
           errorResponses: { 401: 'Wrong email or password, or an inactive account' },
         },
       })
       .input(loginInput)
-      .output(authResult)
+      .output(loginResult)
       .mutation(({ ctx, input }) => services.auth.login(input, ctx.request)),
+
+    loginMfa: publicProcedure
+      .meta({
+        rateLimit: 'loginMfa',
+        openapi: {
+          method: 'POST',
+          path: '/auth/login/mfa/',
+          summary: 'Finish a login with TOTP on: the mfa_token and a TOTP or recovery code',
+          tags,
+          errorResponses: { 401: 'Wrong code' },
+        },
+      })
+      .input(mfaLoginInput)
+      .output(authResult)
+      .mutation(({ ctx, input }) => services.mfaLogin.complete(input, ctx.request)),
 
     logout: authedProcedure
       .meta({

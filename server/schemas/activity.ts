@@ -18,6 +18,14 @@ export const ACTIVITY_ACTION_NAMES = [
   'refresh_reuse_detected',
   'account_deactivated',
   'email_verification_sent',
+  'mfa_enabled',
+  'mfa_disabled',
+  'mfa_failed',
+  'recovery_code_used',
+  'recovery_codes_regenerated',
+  'email_change_requested',
+  'email_changed',
+  'account_deleted',
   'staff_action',
 ] as const;
 

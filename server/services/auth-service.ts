@@ -12,9 +12,13 @@ import type {
   RegisterInput,
   TokenPair,
 } from '../schemas/auth.js';
+import type { LoginResult } from '../schemas/mfa.js';
 import type { Origin, Viewer } from './types.js';
 import type { ServiceDependencies } from './index.js';
 import type { EmailVerificationService } from './email-verification-service.js';
+import type { LoginSession } from './login-session.js';
+import type { MfaLoginService } from './mfa-login-service.js';
+import type { MfaService } from './mfa-service.js';
 import type { PasswordChecks } from './password-checks.js';
 import { passwordProblems } from './password-policy.js';
 import { PasswordReplacedError, type AccountService } from './account-service.js';
@@ -44,6 +48,9 @@ export class AuthService {
     private readonly verification: EmailVerificationService,
     private readonly passwordChecks: PasswordChecks,
     private readonly accounts: AccountService,
+    private readonly loginSession: LoginSession,
+    private readonly mfa: MfaService,
+    private readonly mfaLogin: MfaLoginService,
   ) {}
 
   async register(input: RegisterInput, origin: Origin): Promise<AuthResult> {
@@ -95,13 +102,19 @@ export class AuthService {
   /**
    * A wrong password, an unknown email and a deactivated account get the same answer after the
    * same work (one scrypt verification), so neither the body nor the time tells them apart.
+   * With TOTP on, the right password earns a challenge for `login/mfa/`, not a session.
    */
-  async login(input: LoginInput, origin: Origin): Promise<AuthResult> {
+  async login(input: LoginInput, origin: Origin): Promise<LoginResult> {
     const { repositories, hasher, clock } = this.deps;
-    const { account: user, matched } = await this.passwordChecks.check(
+    const {
+      account: user,
+      matched,
+      awaitsSecondFactor,
+    } = await this.passwordChecks.check(
       input.email,
       input.password,
       () => repositories.users.findByEmail(input.email),
+      (account) => this.mfa.isEnabled(account.id),
     );
     if (!user || !matched) {
       const tailStartedAt = this.failedLoginTails.start();
@@ -131,32 +144,13 @@ export class AuthService {
       throw new AppError('EMAIL_NOT_VERIFIED');
     }
 
+    if (awaitsSecondFactor) return this.mfaLogin.challenge(user);
+
     // Hashes made with weaker parameters are upgraded while the plain password is at hand.
     const upgradedHash = hasher.needsRehash(user.passwordHash)
       ? await hasher.hash(input.password)
       : undefined;
-    const now = clock.now();
-    const { updated, tokens } = await repositories.transaction(async (transaction) => {
-      const updated = await repositories.users.update(
-        user.id,
-        {
-          lastLogin: now,
-          lastLoginIp: origin.ip,
-          ...(upgradedHash ? { passwordHash: upgradedHash } : {}),
-        },
-        transaction,
-      );
-      // The update locked the row: a deactivation that committed meanwhile is seen here, and one
-      // still to come will revoke the session started below.
-      if (!updated?.isActive) throw new AppError('AUTHENTICATION_FAILED');
-      await repositories.activity.record(
-        { userId: user.id, action: 'login', ...origin, at: now },
-        transaction,
-      );
-      const { tokens } = await this.sessions.start(user, origin, transaction);
-      return { updated, tokens };
-    });
-    return { message: 'Login successful.', user: toUserView(updated), tokens };
+    return this.loginSession.start(user, origin, { upgradedHash });
   }
 
   async logout(viewer: Viewer, refreshToken: string | undefined, origin: Origin) {

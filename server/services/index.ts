@@ -17,6 +17,9 @@ import { ActivityService } from './activity-service.js';
 import { AdminService } from './admin-service.js';
 import { AuthService } from './auth-service.js';
 import { EmailVerificationService } from './email-verification-service.js';
+import { LoginSession } from './login-session.js';
+import { MfaLoginService } from './mfa-login-service.js';
+import { MfaService } from './mfa-service.js';
 import { PasswordChecks } from './password-checks.js';
 import { PasswordResetService } from './password-reset-service.js';
 import { ProfileService } from './profile-service.js';
@@ -42,6 +45,8 @@ export interface ServiceSettings {
   requireEmailVerification: boolean;
   verificationResendLimit: number;
   verificationResendWindowSeconds: number;
+  /** APP_NAME: the issuer authenticator apps show beside a TOTP code. */
+  appName: string;
 }
 
 /** Everything services may be built from; each takes its own part of it. */
@@ -73,10 +78,24 @@ export function createServices(deps: ServiceDependencies) {
     accounts,
   );
   const passwordChecks = new PasswordChecks(deps.hasher, deps.rateLimits);
+  const loginSession = new LoginSession(deps, sessions);
+  const mfa = new MfaService(deps, passwordChecks);
+  const mfaLogin = new MfaLoginService(deps, mfa, loginSession);
   return {
     sessions,
     accounts,
-    auth: new AuthService(deps, sessions, emailVerification, passwordChecks, accounts),
+    auth: new AuthService(
+      deps,
+      sessions,
+      emailVerification,
+      passwordChecks,
+      accounts,
+      loginSession,
+      mfa,
+      mfaLogin,
+    ),
+    mfa,
+    mfaLogin,
     passwordReset,
     emailVerification,
     profile: new ProfileService(deps),

@@ -1,7 +1,8 @@
 /**
  * Every check of a password against an account goes through here (login, change-password, and
- * any procedure that asks for the password to confirm), so each one counts toward the account's
- * failed-password lock, whichever procedure asks and however the attempts arrive.
+ * any procedure that asks for the password to confirm) and every check of a second factor, so
+ * each one counts toward the account's failed-password lock, whichever procedure asks and
+ * however the attempts arrive.
  *
  * - The check is claimed before anything else happens (rate-limit/limiter.ts): a locked account
  *   costs no query and no hash, and parallel attempts cannot all slip past the limit.
@@ -19,6 +20,12 @@ export interface CheckedAccount {
   isActive: boolean;
 }
 
+/**
+ * How a claimed check ended: wrong (it stays counted), right (the account's failures are
+ * forgotten), or a right first factor that a second must follow (nothing counted or forgotten).
+ */
+export type CheckOutcome = 'wrong' | 'right' | 'first-factor';
+
 export class PasswordChecks {
   constructor(
     private readonly hasher: PasswordHasher,
@@ -28,29 +35,53 @@ export class PasswordChecks {
   /**
    * Whether `password` opens the account of `email`, loaded by `load` once the check is
    * claimed. Throws RATE_LIMITED (429) while the account is locked.
+   *
+   * `secondFactor` says whether the account asks for a second factor after its password
+   * (login with TOTP on): then a right password forgets none of the account's failures, so
+   * logging in again cannot wipe out the wrong codes counted since.
    */
   async check<Account extends CheckedAccount>(
     email: string,
     password: string,
     load: () => Promise<Account | null>,
-  ): Promise<{ account: Account | null; matched: boolean }> {
+    secondFactor?: (account: Account) => Promise<boolean>,
+  ): Promise<{ account: Account | null; matched: boolean; awaitsSecondFactor: boolean }> {
+    let account: Account | null = null;
+    let awaitsSecondFactor = false;
+    const matched = await this.claim(email, async () => {
+      const loaded = await load();
+      account = loaded;
+      if (!loaded) {
+        await this.hasher.verifyDummy(password);
+        return 'wrong';
+      }
+      const right = (await this.hasher.verify(loaded.passwordHash, password)) && loaded.isActive;
+      if (!right) return 'wrong';
+      awaitsSecondFactor = secondFactor ? await secondFactor(loaded) : false;
+      return awaitsSecondFactor ? 'first-factor' : 'right';
+    });
+    return { account, matched, awaitsSecondFactor };
+  }
+
+  /**
+   * Any other credential of the account (a TOTP or recovery code), under the same lock: a wrong
+   * one counts as a failed login, so a guesser holding the password cannot try the codes' one
+   * million values faster than passwords. `attempt` runs once the check is claimed and says
+   * how it ended; the answer is whether the credential was right.
+   */
+  async claim(email: string, attempt: () => Promise<CheckOutcome>): Promise<boolean> {
     const reservation = await this.rateLimits.reservePasswordCheck(email);
     assertAllowed(reservation.verdict);
-    let account: Account | null;
-    let matched: boolean;
+    let outcome: CheckOutcome;
     try {
-      account = await load();
-      if (account) {
-        matched = (await this.hasher.verify(account.passwordHash, password)) && account.isActive;
-      } else {
-        await this.hasher.verifyDummy(password);
-        matched = false;
-      }
+      outcome = await attempt();
     } catch (error) {
       await reservation.release();
       throw error;
     }
-    await (matched ? reservation.succeeded() : reservation.failed());
-    return { account, matched };
+    if (outcome === 'wrong') await reservation.failed();
+    else if (outcome === 'right') await reservation.succeeded();
+    else await reservation.release();
+    return outcome !== 'wrong';
   }
 }

@@ -41,6 +41,16 @@ const LIMITS: Record<RateLimitedAction, ActionLimits> = {
     perAccount: 'passwordCheckAccount',
     password: 'checks',
   },
+  // The caller's password confirms a change (TOTP setup, email change, deletion, ...).
+  confirmPassword: {
+    perIp: 'passwordCheckIp',
+    perAccount: 'passwordCheckAccount',
+    password: 'checks',
+  },
+  // A code confirms TOTP: no hash, but the same budget as a password confirmation.
+  secondFactor: { perIp: 'passwordCheckIp', perAccount: 'passwordCheckAccount' },
+  // The second step of a login shares the login's per-IP budget.
+  loginMfa: { perIp: 'loginIp' },
 };
 
 /** What a procedure's meta says about passwords: nothing, `checks` or `sets`. */

@@ -1,10 +1,13 @@
 import type {
   AccountDeactivatedEmail,
+  EmailChangeConfirmationEmail,
   EmailVerificationEmail,
   EmailVerifiedEmail,
   Mailer,
   PasswordChangedEmail,
   PasswordResetEmail,
+  SecurityNoticeEmail,
+  SecurityNoticeKind,
   WelcomeEmail,
 } from '../../server/lib/mailer/types.js';
 
@@ -14,7 +17,11 @@ export type RecordedEmail =
   | ({ kind: 'password_reset' } & PasswordResetEmail)
   | ({ kind: 'password_changed' } & PasswordChangedEmail)
   | ({ kind: 'email_verified' } & EmailVerifiedEmail)
-  | ({ kind: 'account_deactivated' } & AccountDeactivatedEmail);
+  | ({ kind: 'account_deactivated' } & AccountDeactivatedEmail)
+  | {
+      [K in SecurityNoticeKind]: { kind: K } & Omit<SecurityNoticeEmail, 'kind'>;
+    }[SecurityNoticeKind]
+  | ({ kind: 'email_change_confirmation' } & EmailChangeConfirmationEmail);
 
 const tokenOf = (url: string | null | undefined) =>
   url ? (new URL(url).searchParams.get('token') ?? undefined) : undefined;
@@ -45,6 +52,22 @@ export class RecordingMailer implements Mailer {
 
   async sendAccountDeactivated(message: AccountDeactivatedEmail) {
     this.sent.push({ kind: 'account_deactivated', ...message });
+  }
+
+  async sendSecurityNotice(message: SecurityNoticeEmail) {
+    this.sent.push({ ...message });
+  }
+
+  async sendEmailChangeConfirmation(message: EmailChangeConfirmationEmail) {
+    this.sent.push({ kind: 'email_change_confirmation', ...message });
+  }
+
+  /** The token of the newest email-change link sent to `to`. */
+  emailChangeTokenFor(to: string): string | undefined {
+    const email = this.sent
+      .filter((sent) => sent.kind === 'email_change_confirmation' && sent.to === to)
+      .at(-1) as EmailChangeConfirmationEmail | undefined;
+    return tokenOf(email?.confirmUrl);
   }
 
   last<K extends RecordedEmail['kind']>(kind: K): Extract<RecordedEmail, { kind: K }> | undefined {

@@ -20,6 +20,13 @@ export const EMAIL_KINDS = [
   'password_changed',
   'email_verified',
   'account_deactivated',
+  'mfa_enabled',
+  'mfa_disabled',
+  'recovery_code_used',
+  'email_change_requested',
+  'email_change_confirmation',
+  'email_changed',
+  'account_deleted',
 ] as const;
 
 export type EmailKind = (typeof EMAIL_KINDS)[number];
@@ -43,6 +50,13 @@ export const PAYLOAD_SCHEMAS = {
   }),
   email_verified: z.object({}),
   account_deactivated: z.object({ at: isoTime }),
+  mfa_enabled: z.object({ at: isoTime }),
+  mfa_disabled: z.object({ at: isoTime }),
+  recovery_code_used: z.object({ at: isoTime }),
+  email_change_requested: z.object({ at: isoTime }),
+  email_change_confirmation: z.object({ confirmUrl: z.string(), expiresInMinutes: z.number() }),
+  email_changed: z.object({ at: isoTime }),
+  account_deleted: z.object({ at: isoTime }),
 } satisfies Record<EmailKind, z.ZodType>;
 
 export type EmailPayloads = { [K in EmailKind]: z.infer<(typeof PAYLOAD_SCHEMAS)[K]> };
@@ -125,6 +139,35 @@ export function templateData<K extends EmailKind>(
         supportUrl: `mailto:${brand.supportEmail}`,
       };
     }
+    case 'mfa_enabled':
+    case 'mfa_disabled':
+    case 'recovery_code_used':
+    case 'email_change_requested':
+    case 'email_changed': {
+      const message = data as EmailPayloads['mfa_enabled'];
+      // "Not you?": a reset ends every session and takes the account back.
+      return {
+        ...base,
+        when: describeTime(message.at),
+        resetUrl: `${brand.frontendUrl}/forgot-password`,
+      };
+    }
+    case 'email_change_confirmation': {
+      const message = data as EmailPayloads['email_change_confirmation'];
+      return {
+        ...base,
+        confirmUrl: message.confirmUrl,
+        expiresIn: describeDuration(message.expiresInMinutes),
+      };
+    }
+    case 'account_deleted': {
+      const message = data as EmailPayloads['account_deleted'];
+      return {
+        ...base,
+        when: describeTime(message.at),
+        supportUrl: `mailto:${brand.supportEmail}`,
+      };
+    }
     default:
       throw new Error(`unknown email kind "${String(kind)}"`);
   }
@@ -138,6 +181,13 @@ export const REQUIRED_LINKS: Record<EmailKind, string[]> = {
   password_changed: ['resetUrl'],
   email_verified: ['loginUrl'],
   account_deactivated: ['supportEmail'],
+  mfa_enabled: ['resetUrl'],
+  mfa_disabled: ['resetUrl'],
+  recovery_code_used: ['resetUrl'],
+  email_change_requested: ['resetUrl'],
+  email_change_confirmation: ['confirmUrl'],
+  email_changed: ['resetUrl'],
+  account_deleted: ['supportEmail'],
 };
 
 /** Where each message's templates live: `<base>.subject.hbs`, `<base>.html.hbs`, `<base>.text.hbs`. */
@@ -164,4 +214,14 @@ export const SAMPLE_PAYLOADS: EmailPayloads = {
   },
   email_verified: {},
   account_deactivated: { at: '2026-11-25T10:05:00.000Z' },
+  mfa_enabled: { at: '2026-11-25T10:05:00.000Z' },
+  mfa_disabled: { at: '2026-11-25T10:05:00.000Z' },
+  recovery_code_used: { at: '2026-11-25T10:05:00.000Z' },
+  email_change_requested: { at: '2026-11-25T10:05:00.000Z' },
+  email_change_confirmation: {
+    confirmUrl: 'https://app.example.com/confirm-email-change?token=sample-email-change-token',
+    expiresInMinutes: 60,
+  },
+  email_changed: { at: '2026-11-25T10:05:00.000Z' },
+  account_deleted: { at: '2026-11-25T10:05:00.000Z' },
 };

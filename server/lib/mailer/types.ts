@@ -43,6 +43,29 @@ export interface AccountDeactivatedEmail {
   at: Date;
 }
 
+/** The security events the account's owner is told of, each its own message (messages.ts). */
+export type SecurityNoticeKind =
+  | 'mfa_enabled'
+  | 'mfa_disabled'
+  | 'recovery_code_used'
+  | 'email_change_requested'
+  | 'email_changed'
+  | 'account_deleted';
+
+/** A notice of something done to the account, with when; what was done is the kind. */
+export interface SecurityNoticeEmail {
+  to: string;
+  kind: SecurityNoticeKind;
+  at: Date;
+}
+
+/** The link that confirms a new address, sent to that address. */
+export interface EmailChangeConfirmationEmail {
+  to: string;
+  confirmUrl: string;
+  expiresInMinutes: number;
+}
+
 export interface SendOptions {
   transaction?: unknown;
 }
@@ -54,4 +77,9 @@ export interface Mailer {
   sendPasswordChanged(message: PasswordChangedEmail, options?: SendOptions): Promise<void>;
   sendEmailVerified(message: EmailVerifiedEmail, options?: SendOptions): Promise<void>;
   sendAccountDeactivated(message: AccountDeactivatedEmail, options?: SendOptions): Promise<void>;
+  sendSecurityNotice(message: SecurityNoticeEmail, options?: SendOptions): Promise<void>;
+  sendEmailChangeConfirmation(
+    message: EmailChangeConfirmationEmail,
+    options?: SendOptions,
+  ): Promise<void>;
 }

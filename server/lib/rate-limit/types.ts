@@ -24,7 +24,10 @@ export type RateLimitedAction =
   | 'refresh'
   | 'verifyEmail'
   | 'resendVerification'
-  | 'changePassword';
+  | 'changePassword'
+  | 'confirmPassword'
+  | 'secondFactor'
+  | 'loginMfa';
 
 export interface RateLimitRule {
   points: number;
