@@ -1,4 +1,5 @@
 import type { Database } from '../../db/connection.js';
+import { createAccountLifecycleRepository } from './account-lifecycle.js';
 import { createActivityRepository } from './activity.js';
 import { createEmailOutboxRepository } from './email-outbox.js';
 import { createEmailVerificationTokenRepository } from './email-verification-tokens.js';
@@ -20,6 +21,7 @@ export function createRepositories(database: Database) {
       database.models,
     ),
     mfa: createMfaRepository(database.sequelize),
+    accountLifecycle: createAccountLifecycleRepository(database.sequelize),
     transaction: transactionRunner(database.sequelize),
   };
 }

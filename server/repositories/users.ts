@@ -224,6 +224,25 @@ export function createUserRepository(
       return count ? (rows[0]!.get({ plain: true }) as UserRecord) : null;
     },
 
+    /** A new address, verified (its owner followed a link mailed to it); EmailTakenError if taken. */
+    async setVerifiedEmail(id: string, email: string, transaction: DbTransaction) {
+      try {
+        const [count, rows] = await User.update(
+          { email, isVerified: true },
+          { where: { id }, returning: true, transaction },
+        );
+        return count ? (rows[0]!.get({ plain: true }) as UserRecord) : null;
+      } catch (error) {
+        if (error instanceof UniqueConstraintError) throw new EmailTakenError(email);
+        throw error;
+      }
+    },
+
+    /** Deletes the account; its sessions, tokens and second factors go with it (ON DELETE CASCADE). */
+    async remove(id: string, transaction: DbTransaction): Promise<boolean> {
+      return (await User.destroy({ where: { id }, transaction })) === 1;
+    },
+
     /** One page of the matching users, and how many match on all pages. */
     async search(
       query: UserSearch,

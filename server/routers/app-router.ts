@@ -5,6 +5,7 @@
  */
 import type { Services } from '../services/index.js';
 import { procedureBuilders, router } from '../trpc/init.js';
+import { accountRouter } from './account.js';
 import { activityRouter } from './activity.js';
 import { adminRouter } from './admin.js';
 import { authRouter } from './auth.js';
@@ -17,6 +18,7 @@ export function createAppRouter(services: Services) {
   return router({
     auth: authRouter(services, builders),
     mfa: mfaRouter(services, builders),
+    account: accountRouter(services, builders),
     profile: profileRouter(services, builders),
     sessions: sessionsRouter(services, builders),
     activity: activityRouter(services, builders),

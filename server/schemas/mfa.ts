@@ -14,7 +14,7 @@ const totpCode = z
   .meta({ description: 'The 6-digit code the authenticator app shows now.' });
 
 /** A TOTP code or a recovery code: spaces and letter case are forgiven, not length or content. */
-const secondFactorCode = z
+export const secondFactorCode = z
   .string()
   .max(64)
   .transform((code) => code.replace(/\s+/g, '').toLowerCase())
@@ -60,13 +60,7 @@ export const mfaChallenge = z
 
 export const loginResult = z.union([authResult, mfaChallenge]);
 
-export const accountDeleteInput = z.object({
-  password: passwordField,
-  code: secondFactorCode.optional(),
-});
-
 export type MfaChallenge = z.infer<typeof mfaChallenge>;
 export type LoginResult = z.infer<typeof loginResult>;
 export type TotpDisableInput = z.infer<typeof totpDisableInput>;
 export type MfaLoginInput = z.infer<typeof mfaLoginInput>;
-export type AccountDeleteInput = z.infer<typeof accountDeleteInput>;

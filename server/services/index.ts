@@ -11,6 +11,7 @@ import type { Mailer } from '../lib/mailer/types.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
 import type { RateLimits } from '../lib/rate-limit/types.js';
 import type { Repositories } from '../repositories/index.js';
+import { AccountLifecycleService } from './account-lifecycle-service.js';
 import { AccountService } from './account-service.js';
 import { AccountSessionService } from './account-session-service.js';
 import { ActivityService } from './activity-service.js';
@@ -96,6 +97,7 @@ export function createServices(deps: ServiceDependencies) {
     ),
     mfa,
     mfaLogin,
+    accountLifecycle: new AccountLifecycleService(deps, sessions, passwordChecks, mfa),
     passwordReset,
     emailVerification,
     profile: new ProfileService(deps),

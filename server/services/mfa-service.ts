@@ -36,7 +36,6 @@ export type MfaServiceDependencies = Pick<ServiceDependencies, 'clock' | 'mailer
 /** Which second factor opened the account. */
 export type SecondFactor = 'totp' | 'recovery_code';
 
-const PASSWORD_INCORRECT = 'Password is incorrect.';
 export const CODE_INCORRECT = 'The code is not valid.';
 const ALREADY_ON = 'Two-factor authentication is already on.';
 const NOT_ON = 'Two-factor authentication is not on.';
@@ -68,7 +67,7 @@ export class MfaService {
 
   async setup(viewer: Viewer, password: string) {
     const user = await this.requireUser(viewer);
-    await this.confirmPassword(user, password);
+    await this.passwordChecks.confirm(user, password);
     const secret = newTotpSecret();
     const sealed = this.box.seal(secret, sealContext(user.id));
     // Refused when TOTP is on: a new secret must not replace a working one unasked.
@@ -108,7 +107,7 @@ export class MfaService {
     const { repositories, clock } = this.deps;
     const user = await this.requireUser(viewer);
     if (!(await this.isEnabled(user.id))) throw fieldError('non_field_errors', NOT_ON);
-    await this.confirmPassword(user, input.password);
+    await this.passwordChecks.confirm(user, input.password);
     const factor = await this.verify(user, input.code);
     if (!factor) throw fieldError('code', CODE_INCORRECT);
     const now = clock.now();
@@ -130,7 +129,7 @@ export class MfaService {
     const { repositories, clock } = this.deps;
     const user = await this.requireUser(viewer);
     if (!(await this.isEnabled(user.id))) throw fieldError('non_field_errors', NOT_ON);
-    await this.confirmPassword(user, password);
+    await this.passwordChecks.confirm(user, password);
     const codes = newRecoveryCodes();
     const now = clock.now();
     await repositories.transaction(async (transaction) => {
@@ -190,11 +189,5 @@ export class MfaService {
     const user = await this.deps.repositories.users.findById(viewer.userId);
     if (!user) throw new AppError('TOKEN_INVALID');
     return user;
-  }
-
-  /** The caller's password, checked under the failed-login lock; a wrong one is a 400 on it. */
-  async confirmPassword(user: UserRecord, password: string): Promise<void> {
-    const { matched } = await this.passwordChecks.check(user.email, password, async () => user);
-    if (!matched) throw fieldError('password', PASSWORD_INCORRECT);
   }
 }

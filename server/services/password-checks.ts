@@ -11,6 +11,7 @@
  * - A deactivated account counts a right password as wrong: otherwise the lock being cleared
  *   would tell a guesser that their guess was right.
  */
+import { fieldError } from '../errors.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
 import { assertAllowed } from '../lib/rate-limit/refusal.js';
 import type { RateLimits } from '../lib/rate-limit/types.js';
@@ -61,6 +62,15 @@ export class PasswordChecks {
       return awaitsSecondFactor ? 'first-factor' : 'right';
     });
     return { account, matched, awaitsSecondFactor };
+  }
+
+  /**
+   * The signed-in caller's own password, confirming a change (TOTP setup, an email change,
+   * deletion, ...): a wrong one is a 400 on `password`, and counts toward the lock.
+   */
+  async confirm(account: CheckedAccount & { email: string }, password: string): Promise<void> {
+    const { matched } = await this.check(account.email, password, async () => account);
+    if (!matched) throw fieldError('password', 'Password is incorrect.');
   }
 
   /**
