@@ -6,6 +6,7 @@ import type { Config } from './config/index.js';
 import { openDatabase, type OpenedDatabase } from './database.js';
 import { MemoryKeyValueStore, type KeyValueStore } from './lib/cache.js';
 import { systemClock, type Clock } from './lib/clock.js';
+import { BreachedPasswords } from './lib/breached-passwords.js';
 import { JwtCodec } from './lib/jwt.js';
 import { Lifecycle } from './lib/lifecycle.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -134,6 +135,7 @@ export async function buildDependencies(
 
   const services = createServices({
     repositories,
+    breachedPasswords: new BreachedPasswords(config.passwords.breachCheck, cache, logger),
     cache,
     clock,
     hasher,

@@ -1,7 +1,7 @@
 /** Password policy, reset links, and the scrypt work the service admits at once. */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { integer } from './parsers.js';
+import { booleanFromEnv, integer, url } from './parsers.js';
 
 export const passwordVariables = z.object({
   PASSWORD_MIN_LENGTH: integer(8, 128).default(8),
@@ -12,6 +12,10 @@ export const passwordVariables = z.object({
   HASH_CONCURRENCY: integer(1, 64).default(availableParallelism()),
   HASH_QUEUE_LIMIT: integer(0, 100_000).optional(),
   HASH_REFUSAL_DELAY_MS: integer(0, 5000).default(500),
+  // Breached passwords (docs/accounts.md): the Have I Been Pwned range API, k-anonymity.
+  PASSWORD_BREACH_CHECK: booleanFromEnv.default(false),
+  HIBP_API_URL: url(/^https?:$/, 'http(s)://').default('https://api.pwnedpasswords.com'),
+  PASSWORD_BREACH_FAIL_CLOSED: booleanFromEnv.default(false),
 });
 
 export function passwordSection(environment: z.output<typeof passwordVariables>) {
@@ -26,6 +30,11 @@ export function passwordSection(environment: z.output<typeof passwordVariables>)
       hashQueueLimit: environment.HASH_QUEUE_LIMIT ?? environment.HASH_CONCURRENCY * 16,
       /** How long a login refused for a full hash queue waits before its 503. */
       hashRefusalDelayMs: environment.HASH_REFUSAL_DELAY_MS,
+      breachCheck: {
+        enabled: environment.PASSWORD_BREACH_CHECK,
+        apiUrl: environment.HIBP_API_URL.replace(/\/+$/, ''),
+        failClosed: environment.PASSWORD_BREACH_FAIL_CLOSED,
+      },
     },
   };
 }

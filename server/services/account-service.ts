@@ -27,6 +27,7 @@ import {
   type Actor,
 } from './account-changes.js';
 import type { ServiceDependencies } from './index.js';
+import { refuseBreached } from './breach-check.js';
 import { passwordProblems } from './password-policy.js';
 import type { SessionService } from './session-service.js';
 import { assertNotLastSuperuser, mayRemoveSuperuser } from './superuser-guard.js';
@@ -35,7 +36,7 @@ import { toUserView } from './user-view.js';
 
 export type AccountServiceDependencies = Pick<
   ServiceDependencies,
-  'clock' | 'hasher' | 'mailer' | 'logger' | 'rateLimits'
+  'clock' | 'hasher' | 'mailer' | 'logger' | 'rateLimits' | 'breachedPasswords'
 > & {
   repositories: Pick<ServiceDependencies['repositories'], 'users' | 'activity' | 'transaction'>;
   settings: Pick<ServiceDependencies['settings'], 'passwordMinLength'>;
@@ -198,6 +199,7 @@ export class AccountService {
     const problems = this.passwordProblems(input.password, input);
     if (problems.length) throw fieldError('password', ...problems);
     if (await this.isEmailTaken(input.email)) throw fieldError('email', EMAIL_TAKEN);
+    await refuseBreached(this.deps.breachedPasswords, input.password, 'password');
     const passwordHash = await hasher.hash(input.password);
     try {
       const user = await repositories.transaction(async (transaction) => {
@@ -245,6 +247,7 @@ export class AccountService {
       fullName: user.fullName,
     });
     if (problems.length) throw fieldError('password', ...problems);
+    await refuseBreached(this.deps.breachedPasswords, password, 'password');
     const passwordHash = await this.deps.hasher.hash(password);
     return this.setPassword(user, passwordHash, {
       action: 'password_change',

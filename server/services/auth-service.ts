@@ -20,6 +20,7 @@ import type { LoginSession } from './login-session.js';
 import type { MfaLoginService } from './mfa-login-service.js';
 import type { MfaService } from './mfa-service.js';
 import type { PasswordChecks } from './password-checks.js';
+import { refuseBreached } from './breach-check.js';
 import { passwordProblems } from './password-policy.js';
 import { PasswordReplacedError, type AccountService } from './account-service.js';
 import type { SessionService } from './session-service.js';
@@ -28,7 +29,10 @@ import { toUserView } from './user-view.js';
 const EMAIL_TAKEN = 'A user with this email already exists.';
 const CURRENT_PASSWORD_INCORRECT = 'Current password is incorrect.';
 
-export type AuthServiceDependencies = Pick<ServiceDependencies, 'clock' | 'hasher' | 'mailer'> & {
+export type AuthServiceDependencies = Pick<
+  ServiceDependencies,
+  'clock' | 'hasher' | 'mailer' | 'breachedPasswords'
+> & {
   repositories: Pick<ServiceDependencies['repositories'], 'users' | 'activity' | 'transaction'>;
   settings: Pick<ServiceDependencies['settings'], 'passwordMinLength' | 'requireEmailVerification'>;
 };
@@ -68,6 +72,7 @@ export class AuthService {
       if (problems.length) fieldErrors.password = problems;
       throw new AppError('VALIDATION_ERROR', { fieldErrors });
     }
+    await refuseBreached(this.deps.breachedPasswords, input.password, 'password');
 
     const passwordHash = await hasher.hash(input.password);
     try {
@@ -209,6 +214,7 @@ export class AuthService {
       fullName: user.fullName,
     });
     if (problems.length) throw fieldError('new_password', ...problems);
+    await refuseBreached(this.deps.breachedPasswords, input.new_password, 'new_password');
 
     const passwordHash = await hasher.hash(input.new_password);
     try {

@@ -3,6 +3,7 @@
  * constructor's type what it uses of that infrastructure; the key, the class and the file have
  * one name (`services.accounts` is AccountService in account-service.ts).
  */
+import type { BreachedPasswords } from '../lib/breached-passwords.js';
 import type { KeyValueStore } from '../lib/cache.js';
 import type { Clock } from '../lib/clock.js';
 import type { JwtCodec } from '../lib/jwt.js';
@@ -60,6 +61,8 @@ export interface ServiceDependencies {
   mailer: Mailer;
   logger: Logger;
   rateLimits: RateLimits;
+  /** The breached-password check (off unless PASSWORD_BREACH_CHECK). */
+  breachedPasswords: BreachedPasswords;
   settings: ServiceSettings;
 }
 

@@ -9,6 +9,7 @@ import type { DbTransaction, UserRecord } from '../repositories/index.js';
 import type { ResetPasswordInput } from '../schemas/auth.js';
 import type { Origin } from './types.js';
 import type { ServiceDependencies } from './index.js';
+import { refuseBreached } from './breach-check.js';
 import { passwordProblems } from './password-policy.js';
 import { PasswordReplacedError, type AccountService } from './account-service.js';
 import type { ResetTokens } from './reset-tokens.js';
@@ -19,7 +20,7 @@ const TOKEN_UNUSABLE = 'Invalid or expired token.';
 
 export type PasswordResetServiceDependencies = Pick<
   ServiceDependencies,
-  'clock' | 'hasher' | 'mailer' | 'logger'
+  'clock' | 'hasher' | 'mailer' | 'logger' | 'breachedPasswords'
 > & {
   repositories: Pick<ServiceDependencies['repositories'], 'users' | 'activity' | 'transaction'>;
   settings: Pick<
@@ -96,6 +97,7 @@ export class PasswordResetService {
       fullName: user.fullName,
     });
     if (problems.length) throw fieldError('password', ...problems);
+    await refuseBreached(this.deps.breachedPasswords, input.password, 'password');
 
     const passwordHash = await hasher.hash(input.password);
     const taken = await this.tokens.take(input.token);
