@@ -15,6 +15,7 @@ const PUBLIC = new Set([
   'auth.forgotPassword',
   'auth.resetPassword',
   'auth.verifyEmail',
+  'account.confirmEmailChange',
 ]);
 /** Procedures whose result carries a new pair: in `tokens`, or (refresh) as the whole result. */
 const ISSUES_TOKENS = new Set([
@@ -26,6 +27,8 @@ const ISSUES_TOKENS = new Set([
 ]);
 /** Procedures after which this client has no session, whatever the server answered. */
 const ENDS_SESSION = new Set(['auth.logout', 'auth.logoutAll']);
+/** Procedures after which the session is gone when they succeed (a refused one keeps it). */
+const ENDS_SESSION_ON_SUCCESS = new Set(['account.delete']);
 
 type Envelope = OperationResultEnvelope<unknown, TRPCClientError<AppRouter>>;
 
@@ -101,6 +104,7 @@ export function sessionLink(session: Session, rest: CookieEndpoints | null): TRP
               rest !== null,
             );
             if (tokens) await session.set(tokens);
+            if (ENDS_SESSION_ON_SUCCESS.has(op.path)) await session.clear();
             return envelope;
           } finally {
             if (ENDS_SESSION.has(op.path)) await session.clear();

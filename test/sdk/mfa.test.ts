@@ -72,3 +72,44 @@ describe('client SDK: two-factor authentication', () => {
     expect((await owner.client.mfa.status.query()).totp_enabled).to.equal(false);
   });
 });
+
+describe("client SDK: the account's own lifecycle", () => {
+  let live: LiveServer;
+
+  beforeEach(async () => {
+    live = await startLiveServer();
+  });
+
+  afterEach(async () => {
+    await live.close();
+  });
+
+  it('changes the email by the mailed link, then deletes the account and ends the session', async () => {
+    const account = await createAccount(live.testApp);
+    const { client, store } = recordingClient(live.url);
+    await client.auth.login.mutate({ email: account.email, password: STRONG_PASSWORD });
+    const newEmail = `moved.${account.email}`;
+    await client.account.changeEmail.mutate({ new_email: newEmail, password: STRONG_PASSWORD });
+    const token = live.testApp.mailer.emailChangeTokenFor(newEmail)!;
+    const anonymous = recordingClient(live.url);
+    const { user } = await anonymous.client.account.confirmEmailChange.mutate({ token });
+    expect(user.email).to.equal(newEmail);
+
+    const login = await client.auth.login.mutate({ email: newEmail, password: STRONG_PASSWORD });
+    if (needsSecondFactor(login)) throw new Error('no TOTP on this account');
+    try {
+      await client.account.delete.mutate({ password: 'Not-My-Password-1' });
+      expect.fail('a wrong password must fail');
+    } catch (error) {
+      expect((error as AuthClientError).errors).to.have.keys('password');
+    }
+    await client.account.delete.mutate({ password: STRONG_PASSWORD });
+    expect(await store.get()).to.equal(null);
+    try {
+      await client.profile.get.query();
+      expect.fail('the deleted account has no session');
+    } catch (error) {
+      expect((error as AuthClientError).code).to.equal('NOT_AUTHENTICATED');
+    }
+  });
+});
