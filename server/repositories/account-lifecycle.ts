@@ -69,5 +69,3 @@ export function createAccountLifecycleRepository(sequelize: Sequelize) {
     },
   };
 }
-
-export type AccountLifecycleRepository = ReturnType<typeof createAccountLifecycleRepository>;

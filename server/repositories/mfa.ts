@@ -132,5 +132,3 @@ export function createMfaRepository(sequelize: Sequelize) {
     },
   };
 }
-
-export type MfaRepository = ReturnType<typeof createMfaRepository>;
