@@ -5,6 +5,7 @@
  *   createsuperuser [--email <email>] [--full-name <name>]
  *   changepassword <email>
  *   deactivate <email> [--force]
+ *   deleteuser <email>
  *   migrate
  *
  * Exit code 0 on success, 1 on any failure (with one clear message on stderr), 130 on Ctrl+C.
@@ -15,6 +16,7 @@ import {
   changePassword,
   createSuperuser,
   deactivate,
+  deleteUser,
   migrate,
   PASSWORD_VARIABLE,
   type Console,
@@ -84,6 +86,12 @@ export function buildProgram(): Command {
         deactivate(context, email, options),
       ),
     );
+
+  program
+    .command('deleteuser')
+    .description('Delete an account and its personal data (as account/delete/ does)')
+    .argument('<email>', 'email address of the account')
+    .action(action((context, email: string) => deleteUser(context, email)));
 
   program
     .command('migrate')

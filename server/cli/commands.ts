@@ -165,6 +165,17 @@ export async function deactivate(
   });
 }
 
+export async function deleteUser(context: CommandContext, rawEmail: string): Promise<void> {
+  const { email, problems } = parseEmail(rawEmail);
+  if (problems.length) throw new CommandError(problems.join('\n'));
+  await withDependencies(context.environment.config, async ({ services }) => {
+    await services.accountLifecycle.deleteAsOperator(email).catch((error: unknown) => {
+      throw new CommandError(describeFailure(error).join('\n'));
+    });
+    context.console.out(`Deleted ${email} and its personal data; every session signed out.`);
+  });
+}
+
 export async function migrate(context: CommandContext): Promise<void> {
   const database = await openDatabase(context.environment.config, { command: true });
   try {

@@ -45,6 +45,23 @@ export function adminRouter(services: Services, { staffProcedure }: ProcedureBui
       .output(adminUserDetailOutput)
       .query(({ ctx, input }) => services.admin.getUser(ctx.viewer, input.id)),
 
+    deleteUser: staffProcedure
+      .meta({
+        openapi: {
+          method: 'DELETE',
+          path: '/auth/admin/users/{id}/',
+          summary: 'Delete the account and its personal data (as account/delete/ does)',
+          description:
+            'Only a superuser deletes a superuser; the last active superuser cannot be deleted (403).',
+          tags,
+        },
+      })
+      .input(adminUserIdInput)
+      .output(messageOutput)
+      .mutation(({ ctx, input }) =>
+        services.accountLifecycle.deleteByStaff(ctx.staff, input.id, ctx.request),
+      ),
+
     updateUser: staffProcedure
       .meta({
         openapi: {

@@ -14,7 +14,7 @@
  */
 import { AppError, fieldError } from '../errors.js';
 import { randomToken, sha256Hex } from '../lib/tokens.js';
-import type { UserRecord } from '../repositories/index.js';
+import type { DbTransaction, UserRecord } from '../repositories/index.js';
 import { EmailTakenError } from '../repositories/users.js';
 import type { AccountDeleteInput } from '../schemas/account.js';
 import type { ServiceDependencies } from './index.js';
@@ -22,7 +22,8 @@ import type { MfaService } from './mfa-service.js';
 import { CODE_INCORRECT } from './mfa-service.js';
 import type { PasswordChecks } from './password-checks.js';
 import type { SessionService } from './session-service.js';
-import type { Origin, Viewer } from './types.js';
+import { assertMayActOn, recordStaffAction } from './staff-activity.js';
+import type { Origin, StaffMember, Viewer } from './types.js';
 import { toUserView } from './user-view.js';
 
 export type AccountLifecycleServiceDependencies = Pick<
@@ -145,12 +146,55 @@ export class AccountLifecycleService {
       if (!input.code) throw fieldError('code', 'Enter a code: two-factor authentication is on.');
       if (!(await this.mfa.verify(user, input.code))) throw fieldError('code', CODE_INCORRECT);
     }
-    await this.delete(user, { via: 'self' });
+    await this.delete(user, (transaction, at) =>
+      this.recordDeletion(user, { via: 'self' }, at, transaction),
+    );
     return { message: 'Your account was deleted.' };
   }
 
-  /** The deletion itself, whoever asks (the owner, staff, the operator). */
-  async delete(user: UserRecord, metadata: Record<string, unknown>) {
+  /** The staff API's deletion: only a superuser deletes a superuser; both logs record it. */
+  async deleteByStaff(staff: StaffMember, userId: string, origin: Origin) {
+    const user = await this.deps.repositories.users.findById(userId);
+    if (!user) throw new AppError('NOT_FOUND');
+    assertMayActOn(staff, user);
+    await this.delete(user, (transaction, at) =>
+      recordStaffAction(
+        this.deps.repositories,
+        { staff, origin, target: user, action: 'account_deleted', metadata: { via: 'staff' }, at },
+        transaction,
+      ),
+    );
+    return { message: 'The account was deleted.' };
+  }
+
+  /** The CLI's `deleteuser <email>`. */
+  async deleteAsOperator(email: string): Promise<void> {
+    const user = await this.deps.repositories.users.findByEmail(email);
+    if (!user)
+      throw new AppError('NOT_FOUND', { detail: `No user with the email address ${email}.` });
+    await this.delete(user, (transaction, at) =>
+      this.recordDeletion(user, { via: 'cli' }, at, transaction),
+    );
+  }
+
+  /** Recorded without an IP or user agent: the entry outlives the person it is about. */
+  private recordDeletion(
+    user: UserRecord,
+    metadata: Record<string, unknown>,
+    at: Date,
+    transaction: DbTransaction,
+  ) {
+    return this.deps.repositories.activity.record(
+      { userId: user.id, action: 'account_deleted', ip: null, userAgent: null, at, metadata },
+      transaction,
+    );
+  }
+
+  /** The deletion itself, whoever asks; `record` writes its closing activity entries. */
+  private async delete(
+    user: UserRecord,
+    record: (transaction: DbTransaction, at: Date) => Promise<void>,
+  ) {
     const { repositories, clock, mailer } = this.deps;
     const now = clock.now();
     await repositories.transaction(async (transaction) => {
@@ -164,18 +208,7 @@ export class AccountLifecycleService {
       await this.sessions.revokeWithin(transaction, { userId: user.id }, 'account_deleted');
       await repositories.accountLifecycle.dropQueuedMail(user.email, transaction);
       await repositories.accountLifecycle.eraseActivityPersonalData(user.id, transaction);
-      // Recorded without an IP or user agent: the entry outlives the person it is about.
-      await repositories.activity.record(
-        {
-          userId: user.id,
-          action: 'account_deleted',
-          ip: null,
-          userAgent: null,
-          at: now,
-          metadata,
-        },
-        transaction,
-      );
+      await record(transaction, now);
       if (!(await repositories.users.remove(user.id, transaction)))
         throw new AppError('TOKEN_INVALID');
       await mailer.sendSecurityNotice(

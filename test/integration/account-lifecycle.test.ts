@@ -233,6 +233,29 @@ describe("the account's own lifecycle", () => {
       expect(await profileStatus(tokens.access)).to.equal(200);
     });
 
+    it('lets staff delete a member through the staff API, and only a superuser delete a superuser', async () => {
+      const staff = await createAccount(testApp, { isStaff: true });
+      const staffTokens = await login(testApp, staff.email, STRONG_PASSWORD);
+      const root = await createAccount(testApp, { isStaff: true, isSuperuser: true });
+      const remove = (id: string) =>
+        testApp.http().delete(`/api/auth/admin/users/${id}/`).set(bearer(staffTokens.access));
+      expect((await remove(root.id)).status).to.equal(403);
+      const response = await remove(user.id);
+      expect(response.status, JSON.stringify(response.body)).to.equal(200);
+      expect(await profileStatus(user.access)).to.equal(401);
+      expect((await remove(user.id)).status).to.equal(404);
+      const [own] = await query<{ metadata: { operation: string; target_id: string } }>(
+        "SELECT metadata FROM activity_logs WHERE user_id = $1 AND action = 'staff_action'",
+        [staff.id],
+      );
+      expect(own!.metadata).to.include({ operation: 'account_deleted', target_id: user.id });
+      const member = await testApp
+        .http()
+        .delete(`/api/auth/admin/users/${staff.id}/`)
+        .set(bearer((await registerUser(testApp)).access));
+      expect(member.status).to.equal(403);
+    });
+
     it('deletes once when asked twice at once', async () => {
       const answers = await Promise.all(
         [1, 2, 3].map(() => post('account/delete/', { password: STRONG_PASSWORD })),

@@ -342,6 +342,32 @@ describe('the CLI (run as a process)', function () {
     });
   });
 
+  describe('deleteuser', () => {
+    it('deletes the account: its token is refused at once, the outbox holds only the last notice', async function () {
+      if (!testEnvironment().redisUrl) this.skip();
+      const user = await signedIn(testApp);
+      const run = await runCli(['deleteuser', user.email]);
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout.trim()).to.equal(
+        `Deleted ${user.email} and its personal data; every session signed out.`,
+      );
+      expect((await profile(user.access)).status).to.equal(401);
+      expect(await findUser(user.email)).to.equal(null);
+      const [entry] = await models().ActivityLog.findAll({
+        where: { userId: user.id, action: 'account_deleted' },
+        raw: true,
+      });
+      expect(entry!.metadata).to.deep.equal({ via: 'cli' });
+      const queued = await models().EmailOutbox.findAll({
+        where: { recipient: user.email },
+        raw: true,
+      });
+      expect(queued.map((email) => email.kind)).to.deep.equal(['account_deleted']);
+      const unknown = await runCli(['deleteuser', user.email]);
+      expect(unknown.code).to.equal(1);
+    });
+  });
+
   describe('deactivate', () => {
     it('deactivates an account: its access token is refused on the very next request', async function () {
       if (!testEnvironment().redisUrl) this.skip();

@@ -112,4 +112,19 @@ describe("client SDK: the account's own lifecycle", () => {
       expect((error as AuthClientError).code).to.equal('NOT_AUTHENTICATED');
     }
   });
+
+  it('lets staff delete an account with admin.deleteUser', async () => {
+    const staff = await createAccount(live.testApp, { isStaff: true });
+    const member = await createAccount(live.testApp);
+    const { client } = recordingClient(live.url);
+    await client.auth.login.mutate({ email: staff.email, password: STRONG_PASSWORD });
+    const { message } = await client.admin.deleteUser.mutate({ id: member.id });
+    expect(message).to.be.a('string');
+    try {
+      await client.admin.getUser.query({ id: member.id });
+      expect.fail('the account is gone');
+    } catch (error) {
+      expect((error as AuthClientError).code).to.equal('NOT_FOUND');
+    }
+  });
 });
