@@ -55,12 +55,14 @@ export function createMfaRepository(sequelize: Sequelize) {
 
     /**
      * Records that the code of `step` was accepted, if no code of this or a later step was;
-     * `enable` also turns the credential on (the first code confirms the setup).
+     * `enable` also turns the credential on (the first code confirms the setup), only while its
+     * secret is still `secretSealed`, the one the code was checked against (a setup racing with
+     * the confirmation cannot switch on a secret the user's app does not hold).
      */
     async useTotpStep(
       userId: string,
       step: number,
-      options: { enable?: Date } = {},
+      options: { enable?: Date; secretSealed?: string } = {},
       transaction?: DbTransaction,
     ): Promise<boolean> {
       const rows = await select<TotpRow>(
@@ -68,8 +70,9 @@ export function createMfaRepository(sequelize: Sequelize) {
            enabled_at = CASE WHEN $3::timestamptz IS NULL THEN enabled_at ELSE $3::timestamptz END
          WHERE user_id = $1 AND (last_used_step IS NULL OR last_used_step < $2)
            AND (enabled_at IS NULL) = ($3::timestamptz IS NOT NULL)
+           AND ($4::text IS NULL OR secret_sealed = $4::text)
          RETURNING user_id`,
-        [userId, step, options.enable ?? null],
+        [userId, step, options.enable ?? null, options.secretSealed ?? null],
         transaction,
       );
       return rows.length === 1;

@@ -88,7 +88,14 @@ export class MfaService {
     const codes = newRecoveryCodes();
     await repositories.transaction(async (transaction) => {
       // The conditional update decides between two confirmations racing: one enables it.
-      if (!(await repositories.mfa.useTotpStep(user.id, step, { enable: now }, transaction)))
+      if (
+        !(await repositories.mfa.useTotpStep(
+          user.id,
+          step,
+          { enable: now, secretSealed: credential.secretSealed },
+          transaction,
+        ))
+      )
         throw fieldError('code', CODE_INCORRECT);
       await this.storeRecoveryCodes(user.id, codes, now, transaction);
       await repositories.activity.record(

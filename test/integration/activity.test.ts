@@ -4,6 +4,7 @@ import { bearer, createTestApp, type TestApp } from '../helpers/app.js';
 import { signedIn, superuser } from '../helpers/accounts.js';
 import { ManualClock } from '../helpers/clock.js';
 import { login, registerUser } from '../helpers/factories.js';
+import { totpCode } from '../helpers/mfa.js';
 
 interface Entry {
   id: string;
@@ -182,6 +183,45 @@ describe('activity/', () => {
     expect((await http().post('/api/auth/refresh/').send({ refresh: d.refresh })).status).to.equal(
       401,
     );
+    // Two-factor authentication: on, a wrong code, a recovery code, a new set, off.
+    const e = await login(testApp, user.email, 'Third-Horse-Battery-5');
+    const withE = (path: string, body: Record<string, unknown>) =>
+      http().post(`/api/auth/${path}`).set(bearer(e.access)).send(body);
+    const { secret } = (await withE('mfa/totp/setup/', { password: 'Third-Horse-Battery-5' })).body;
+    const confirmed = await withE('mfa/totp/confirm/', { code: totpCode(secret, new Date()) });
+    expect(confirmed.status).to.equal(200);
+    const challenge = async () =>
+      (
+        await http()
+          .post('/api/auth/login/')
+          .send({ email: user.email, password: 'Third-Horse-Battery-5' })
+      ).body.mfa_token as string;
+    const mfa = (mfa_token: string, code: string) =>
+      http().post('/api/auth/login/mfa/').send({ mfa_token, code });
+    expect((await mfa(await challenge(), '000000')).status).to.equal(401);
+    expect((await mfa(await challenge(), confirmed.body.recovery_codes[0])).status).to.equal(200);
+    await withE('mfa/recovery-codes/', { password: 'Third-Horse-Battery-5' });
+    const off = await withE('mfa/totp/disable/', {
+      password: 'Third-Horse-Battery-5',
+      code: totpCode(secret, new Date(), 1),
+    });
+    expect(off.status, JSON.stringify(off.body)).to.equal(200);
+    // The email changes (every session ends), and another account is deleted.
+    await withE('email/change/', {
+      new_email: `moved.${user.email}`,
+      password: 'Third-Horse-Battery-5',
+    });
+    const moved = await http()
+      .post('/api/auth/email/change/confirm/')
+      .send({ token: testApp.mailer.emailChangeTokenFor(`moved.${user.email}`) });
+    expect(moved.status).to.equal(200);
+    const leaving = await registerUser(testApp);
+    const gone = await http()
+      .post('/api/auth/account/delete/')
+      .set(bearer(leaving.access))
+      .send({ password: leaving.password });
+    expect(gone.status).to.equal(200);
+
     const deactivated = await http()
       .patch(`/api/auth/admin/users/${user.id}/`)
       .set(bearer(admin.access))
@@ -190,7 +230,7 @@ describe('activity/', () => {
 
     // The deactivation lands in the user's log and, as `staff_action`, in the admin's own.
     const recorded = await testApp.deps.database.models.ActivityLog.findAll({
-      where: { userId: [user.id, admin.id] },
+      where: { userId: [user.id, admin.id, leaving.id] },
       raw: true,
     });
     const actions = new Set(recorded.map((entry) => entry.action));
