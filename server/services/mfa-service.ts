@@ -10,7 +10,7 @@
  *   (password-checks.ts), whichever procedure asks.
  */
 import { AppError, fieldError } from '../errors.js';
-import { SecretBox } from '../lib/secret-box.js';
+import { SecretBox, SecretBoxError } from '../lib/secret-box.js';
 import type { DbTransaction, UserRecord } from '../repositories/index.js';
 import type { TotpCredentialRecord } from '../repositories/mfa.js';
 import type { ServiceDependencies } from './index.js';
@@ -25,7 +25,7 @@ import {
 } from './totp.js';
 import type { Origin, Viewer } from './types.js';
 
-export type MfaServiceDependencies = Pick<ServiceDependencies, 'clock' | 'mailer'> & {
+export type MfaServiceDependencies = Pick<ServiceDependencies, 'clock' | 'mailer' | 'logger'> & {
   repositories: Pick<
     ServiceDependencies['repositories'],
     'users' | 'mfa' | 'activity' | 'transaction'
@@ -83,7 +83,8 @@ export class MfaService {
     if (credential?.enabledAt) throw fieldError('non_field_errors', ALREADY_ON);
     if (!credential) throw fieldError('code', 'Set up two-factor authentication first.');
     const now = clock.now();
-    const step = totpStep(this.secretOf(credential), code, now);
+    const secret = this.secretOf(credential);
+    const step = secret === null ? null : totpStep(secret, code, now);
     if (step === null) throw fieldError('code', CODE_INCORRECT);
     const codes = newRecoveryCodes();
     await repositories.transaction(async (transaction) => {
@@ -164,7 +165,8 @@ export class MfaService {
     let factor: SecondFactor | null = null;
     await this.passwordChecks.claim(user.email, async () => {
       const now = clock.now();
-      const step = totpStep(this.secretOf(credential), code, now);
+      const secret = this.secretOf(credential);
+      const step = secret === null ? null : totpStep(secret, code, now);
       if (step !== null) {
         if (await repositories.mfa.useTotpStep(user.id, step)) factor = 'totp';
       } else if (isRecoveryCode(code)) {
@@ -188,8 +190,21 @@ export class MfaService {
     await this.deps.repositories.mfa.replaceRecoveryCodes(userId, hashes, at, transaction);
   }
 
-  private secretOf(credential: TotpCredentialRecord): string {
-    return this.box.open(credential.secretSealed, sealContext(credential.userId));
+  /**
+   * The secret in clear; null when it no longer opens (SECRET_KEY changed since it was sealed):
+   * then no TOTP code matches, which is a wrong code, not a 500.
+   */
+  private secretOf(credential: TotpCredentialRecord): string | null {
+    try {
+      return this.box.open(credential.secretSealed, sealContext(credential.userId));
+    } catch (error) {
+      if (!(error instanceof SecretBoxError)) throw error;
+      this.deps.logger.error(
+        { userId: credential.userId },
+        'a TOTP secret does not open with the current SECRET_KEY',
+      );
+      return null;
+    }
   }
 
   private async requireUser(viewer: Viewer): Promise<UserRecord> {
