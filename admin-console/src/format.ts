@@ -50,6 +50,14 @@ export const ACTION_LABELS: Record<ActivityAction, string> = {
   refresh_reuse_detected: 'Reused refresh token: session ended',
   account_deactivated: 'Account deactivated',
   staff_action: 'Staff action',
+  mfa_enabled: 'Two-factor login turned on',
+  mfa_disabled: 'Two-factor login turned off',
+  mfa_failed: 'Wrong two-factor code',
+  recovery_code_used: 'Recovery code used',
+  recovery_codes_regenerated: 'New recovery codes',
+  email_change_requested: 'Email change requested',
+  email_changed: 'Email changed',
+  account_deleted: 'Account deleted',
 };
 
 export const actionLabel = (action: string) =>

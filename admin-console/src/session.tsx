@@ -3,20 +3,22 @@
  * signs out, and no script-readable storage holds them. The cookie transport replaces this
  * when it lands.
  *
- * Signing in is a sequence of steps; each returns the next one. Today: credentials, then the
- * staff check. The MFA step slots in between when two-factor login lands (login answers
- * `mfa_required` and an `mfa_token`; a `second-factor` step posts the code).
+ * Signing in is a sequence of steps; each returns the next one: credentials, then, when the
+ * account has TOTP on, the second factor (login answers `mfa_required` and an `mfa_token`, and
+ * the code or a recovery code finishes it), then the staff check.
  */
 import {
   createAuthClient,
   type AdminUserDetail,
   type AuthClient,
   type AuthResult,
+  needsSecondFactor,
 } from '@auth-service/client';
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 
 export type SignInStep =
   | { kind: 'credentials' }
+  | { kind: 'second-factor'; email: string; mfaToken: string }
   | { kind: 'signed-in'; staff: AdminUserDetail }
   | { kind: 'no-access'; email: string };
 
@@ -26,6 +28,8 @@ interface SessionValue {
   /** Why the last session ended, when it ended on its own (shown on the sign-in page). */
   endedBecause: string | null;
   signIn(email: string, password: string): Promise<SignInStep>;
+  /** The second step when TOTP is on: a code from the app, or a recovery code. */
+  confirmCode(mfaToken: string, code: string): Promise<SignInStep>;
   signOut(): Promise<void>;
 }
 
@@ -76,7 +80,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       endedBecause: null,
       async signIn(email, password) {
         const result = await client.auth.login.mutate({ email, password });
+        if (needsSecondFactor(result)) {
+          return { kind: 'second-factor', email, mfaToken: result.mfa_token };
+        }
         return admit(result);
+      },
+      async confirmCode(mfaToken, code) {
+        return admit(await client.auth.loginMfa.mutate({ mfa_token: mfaToken, code }));
       },
       async signOut() {
         await endQuietly();

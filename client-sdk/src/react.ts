@@ -21,8 +21,19 @@ import {
   useState,
   type ReactNode,
 } from 'react';
-import { AuthClientError, type AuthClient, type AuthSession } from '@auth-service/client';
-import type { AuthResult, RouterInputs, User } from '@auth-service/client';
+import {
+  AuthClientError,
+  needsSecondFactor,
+  type AuthClient,
+  type AuthSession,
+} from '@auth-service/client';
+import type {
+  AuthResult,
+  LoginResult,
+  MfaLoginInput,
+  RouterInputs,
+  User,
+} from '@auth-service/client';
 
 export type SessionStatus = 'loading' | 'signed-in' | 'signed-out';
 
@@ -142,7 +153,13 @@ export function useSession(): UseSession {
 
 export interface UseAuth {
   register(input: RouterInputs['auth']['register']): Promise<AuthResult>;
-  login(input: RouterInputs['auth']['login']): Promise<AuthResult>;
+  /**
+   * Signed in, or, when the account has TOTP on, the challenge to finish with `loginMfa`: the
+   * union makes the caller handle both (`needsSecondFactor(result)`).
+   */
+  login(input: RouterInputs['auth']['login']): Promise<LoginResult>;
+  /** The second step of a login with TOTP on: the challenge's `mfa_token` and a code. */
+  loginMfa(input: MfaLoginInput): Promise<AuthResult>;
   logout(): Promise<void>;
   /** The last call's failure: `error.code`, `error.errors.email`, `error.retryAfter`. */
   error: AuthClientError | null;
@@ -171,10 +188,10 @@ export function useAuth(): UseAuth {
 
   // A login or registration sets the user at once (no second round trip) and tells other tabs.
   const signIn = useCallback(
-    (call: () => Promise<AuthResult>) =>
+    <Result extends LoginResult>(call: () => Promise<Result>) =>
       run(async () => {
         const result = await call();
-        signedIn(result.user);
+        if (!needsSecondFactor(result)) signedIn(result.user);
         return result;
       }),
     [run, signedIn],
@@ -190,6 +207,10 @@ export function useAuth(): UseAuth {
     ),
     login: useCallback(
       (input: RouterInputs['auth']['login']) => signIn(() => client.auth.login.mutate(input)),
+      [client, signIn],
+    ),
+    loginMfa: useCallback(
+      (input: MfaLoginInput) => signIn(() => client.auth.loginMfa.mutate(input)),
       [client, signIn],
     ),
     // The client clears its tokens whatever the server answers; the provider hears it.

@@ -8,9 +8,11 @@
  */
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { createAccount } from '../helpers/accounts.js';
+import { createAccount, signedIn } from '../helpers/accounts.js';
 import { bearer } from '../helpers/app.js';
+import { ManualClock } from '../helpers/clock.js';
 import { STRONG_PASSWORD } from '../helpers/factories.js';
+import { enableTotp, STEP_START, totpCode } from '../helpers/mfa.js';
 import {
   expectAccessible,
   screenshot,
@@ -247,6 +249,38 @@ describe('admin console in Chromium', function () {
     expect(await fitsWidth(), 'users page fits 390 px').to.equal(true);
     await expectAccessible(page, 'users at 390 px');
     await screenshot(page, 'users-390px');
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('asks staff with two-factor login on for their code, and refuses a wrong one', async () => {
+    await service.close();
+    const clock = new ManualClock(STEP_START);
+    service = await startConsoleService({ clock });
+    const admin = await signedIn(service.testApp, {
+      email: 'ada.admin@example.com',
+      isStaff: true,
+      isVerified: true,
+    });
+    const { secret } = await enableTotp(service.testApp, admin.access, clock);
+
+    const { page, problems } = await browser.page();
+    await page.goto(`${service.baseUrl}/admin/`);
+    await signIn(page, admin.email, admin.password);
+    const code = page.getByLabel('Code', { exact: true });
+    await code.waitFor();
+    await expectAccessible(page, 'second factor');
+    await screenshot(page, 'second-factor');
+
+    await code.fill(totpCode(secret, clock.now(), 5));
+    await page.getByRole('button', { name: 'Verify code' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'That code is wrong or was already used' })
+      .waitFor();
+
+    await code.fill(totpCode(secret, clock.now()));
+    await page.getByRole('button', { name: 'Verify code' }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
     expect(problems).to.deep.equal([]);
   });
 

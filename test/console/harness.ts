@@ -12,6 +12,7 @@ import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { launchChromium } from '../helpers/chromium.js';
+import type { ManualClock } from '../helpers/clock.js';
 import { startSmtpStandIn, type SmtpStandIn } from '../helpers/email-peers.js';
 import { ROOT } from '../helpers/spawn-service.js';
 
@@ -25,7 +26,9 @@ export interface ConsoleService {
   close(): Promise<void>;
 }
 
-export async function startConsoleService(): Promise<ConsoleService> {
+export async function startConsoleService(
+  options: { clock?: ManualClock } = {},
+): Promise<ConsoleService> {
   if (!existsSync(join(CONSOLE_BUILD, 'index.html'))) {
     throw new Error(
       'the admin console is not built: run npm run build:console (npm run test:console does)',
@@ -40,7 +43,7 @@ export async function startConsoleService(): Promise<ConsoleService> {
       EMAIL_USE_TLS: 'false',
     },
     // The outbox and its SMTP transport, as production sends mail (not the recording mailer).
-    overrides: { mailer: undefined },
+    overrides: { mailer: undefined, clock: options.clock },
   });
   const server: Server = createServer(testApp.handler);
   await new Promise<void>((resolve, reject) => {
