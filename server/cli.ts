@@ -7,6 +7,7 @@
  *   deactivate <email> [--force]
  *   deleteuser <email>
  *   migrate
+ *   keys list | keys rotate | keys retire <kid> [--force]
  *
  * Exit code 0 on success, 1 on any failure (with one clear message on stderr), 130 on Ctrl+C.
  */
@@ -22,6 +23,7 @@ import {
   type Console,
 } from './cli/commands.js';
 import { describeFailure } from './cli/errors.js';
+import { listKeys, retireKey, rotateKeys } from './cli/key-commands.js';
 import { openInput } from './cli/input.js';
 import { loadCommandEnvironment } from './cli/runtime.js';
 
@@ -97,6 +99,28 @@ export function buildProgram(): Command {
     .command('migrate')
     .description('Apply pending database migrations')
     .action(action((context) => migrate(context)));
+
+  const keys = program
+    .command('keys')
+    .description('Signing keys for asymmetric JWT_ALGORITHM (see docs/tokens.md)');
+  keys
+    .command('list')
+    .description('List the stored keys: kid, algorithm, status and dates')
+    .action(action((context) => listKeys(context)));
+  keys
+    .command('rotate')
+    .description('Make a new key the signing key; the previous one keeps verifying')
+    .action(action((context) => rotateKeys(context)));
+  keys
+    .command('retire')
+    .description('Stop accepting tokens signed with a key (not the signing key)')
+    .argument('<kid>', 'the key id, as keys list shows it')
+    .option('--force', 'retire even if live refresh tokens were signed with it')
+    .action(
+      action((context, kid: string, options: { force?: boolean }) =>
+        retireKey(context, kid, options),
+      ),
+    );
 
   return program;
 }

@@ -8,6 +8,8 @@ import { MemoryKeyValueStore, type KeyValueStore } from './lib/cache.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { BreachedPasswords } from './lib/breached-passwords.js';
 import { JwtCodec } from './lib/jwt.js';
+import { hmacRingKey } from './lib/signing-keys/hmac-key.js';
+import { KeyRing } from './lib/signing-keys/key-ring.js';
 import { Lifecycle } from './lib/lifecycle.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createEmailDelivery, type OutboxWorker } from './email/delivery.js';
@@ -28,6 +30,8 @@ export interface Dependencies {
   cache: KeyValueStore;
   hasher: PasswordHasher;
   jwt: JwtCodec;
+  /** The signing keys in memory (the JWKS is served from here). */
+  keyRing: KeyRing;
   mailer: Mailer;
   /**
    * Delivers the email outbox. Not started here: server/index.ts starts it after listening,
@@ -111,8 +115,13 @@ export async function buildDependencies(
       refusalDelayMs: config.passwords.hashRefusalDelayMs,
       logger,
     });
+  // Holds SECRET_KEY's HS256 key until services.signingKeys.start() loads the stored keys
+  // (server/index.ts does so once migrations have run).
+  const keyRing = new KeyRing(clock, await hmacRingKey(config.secretKey), (error) =>
+    logger.error({ err: error }, 'could not reload the signing keys; keeping the current ones'),
+  );
   const jwt = new JwtCodec({
-    secretKey: config.secretKey,
+    keys: keyRing,
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
     clock,
@@ -140,6 +149,7 @@ export async function buildDependencies(
     clock,
     hasher,
     jwt,
+    keyRing,
     mailer,
     logger,
     rateLimits,
@@ -158,6 +168,8 @@ export async function buildDependencies(
       verificationResendLimit: config.emailVerification.resendLimit,
       verificationResendWindowSeconds: config.emailVerification.resendWindowSeconds,
       appName: config.appName,
+      jwtAlgorithm: config.jwt.algorithm,
+      jwtPrivateKeyPem: config.jwt.privateKeyPem,
     },
   });
 
@@ -169,6 +181,7 @@ export async function buildDependencies(
     cache,
     hasher,
     jwt,
+    keyRing,
     mailer,
     emailWorker: email?.worker ?? null,
     rateLimits,

@@ -101,6 +101,8 @@ async function main() {
       );
     }
   }
+  // The signing keys (generated or imported on first start) once their table exists.
+  await deps.services.signingKeys.start();
   // ALLOW_INSECURE_PRODUCTION=true starts a demo with unsafe settings, never quietly.
   for (const warning of config.insecureProductionWarnings) {
     logger.warn(

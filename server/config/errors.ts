@@ -22,6 +22,8 @@ export function describeIssue(
   const name = String(issue.path[0] ?? 'environment');
   const value = source[name];
   const shown =
-    value === undefined || /SECRET|PASSWORD|API_KEY/.test(name) ? '' : ` (got "${value}")`;
+    value === undefined || /SECRET|PASSWORD|API_KEY|PRIVATE_KEY|CLIENTS/.test(name)
+      ? ''
+      : ` (got "${value}")`;
   return `${name}: ${issue.message}${shown}`;
 }

@@ -9,11 +9,13 @@ import { operationsOf } from '../trpc/operations.js';
 import { adminConsoleRoutes } from './admin-console.js';
 import { docsRoutes } from './docs.js';
 import { healthRoutes } from './health.js';
+import { introspectionHandler } from './introspection.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { restHandler } from './rest-handler.js';
 import { RouteTable } from './route-table.js';
 import { tokenTransport } from './token-cookies.js';
 import { trpcHandler } from './trpc-handler.js';
+import { INTROSPECTION_PATH, wellKnownRoutes } from './well-known.js';
 
 export const SERVICE_VERSION = '0.1.0';
 const REST_PREFIX = '/api';
@@ -39,6 +41,21 @@ export function buildRouteTable(deps: Dependencies): RouteTable {
   for (const [path, handler] of Object.entries(docsRoutes(openApiDocument))) {
     table.add(['GET'], path, handler, SERVICE);
   }
+  for (const [path, handler] of Object.entries(wellKnownRoutes(deps.keyRing, config.jwt.issuer))) {
+    table.add(['GET'], path, handler, SERVICE);
+  }
+  table.add(
+    ['POST'],
+    INTROSPECTION_PATH,
+    introspectionHandler({
+      clients: config.introspectionClients,
+      sessions: deps.services.sessions,
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+    }),
+    { wire: 'rest', operation: 'auth.introspect' },
+  );
   for (const [path, handler] of Object.entries(adminConsoleRoutes(config.http.adminConsoleDir))) {
     table.add(['GET'], path, handler, SERVICE);
   }

@@ -1,12 +1,19 @@
 /**
- * JWT signing and verification with the algorithm pinned to HS256 and the key imported once:
- * passing jsonwebtoken a string secret rebuilds the key on every call (about 40 times slower).
+ * JWT signing and verification over the process's key ring (signing-keys/key-ring.ts), with
+ * jose: jsonwebtoken 9 cannot sign or verify EdDSA, while jose does all four algorithms, imports
+ * and exports JWKs, computes thumbprints, and is what resource servers verify with
+ * (createRemoteJWKSet), so both sides agree on one implementation.
+ *
+ * Every token's header names its key (`kid`); a token is verified only with that key and only
+ * with that key's algorithm, so `alg: none`, an HS256 token "signed" with a public key, a token
+ * of an unknown or retired key, and one whose `alg` differs from its key's are all refused.
+ * Tokens without a `kid` (issued before keys had names) are HS256 tokens of SECRET_KEY.
  */
-import { createSecretKey, type KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from './clock.js';
 import { epochSeconds } from './clock.js';
+import type { KeyRing } from './signing-keys/key-ring.js';
 
 export type TokenType = 'access' | 'refresh';
 
@@ -21,76 +28,80 @@ export interface TokenClaims {
 }
 
 export interface JwtCodecOptions {
-  secretKey: string;
+  keys: KeyRing;
   issuer: string;
   audience: string;
   clock: Clock;
+  /** The verified-access-token cache (on in production; the benchmark turns it off to compare). */
+  rememberVerified?: boolean;
 }
 
 /** Verified access tokens remembered (about 1 KB each); see JwtCodec.verify. */
 const VERIFIED_ACCESS_TOKENS = 5000;
-
-const ALGORITHM = 'HS256';
+const ALGORITHMS = ['HS256', 'EdDSA', 'ES256', 'RS256'];
 
 export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';
 }
 
 export class JwtCodec {
-  private readonly key: KeyObject;
+  private readonly keys: KeyRing;
   private readonly issuer: string;
   private readonly audience: string;
   private readonly clock: Clock;
+  private readonly rememberVerified: boolean;
   private readonly verifiedAccess = new LRUCache<string, Readonly<TokenClaims>>({
     max: VERIFIED_ACCESS_TOKENS,
   });
 
   constructor(options: JwtCodecOptions) {
-    // A derived key for signing keeps SECRET_KEY itself usable for other purposes (HMACs).
-    this.key = createSecretKey(Buffer.from(`jwt:${options.secretKey}`, 'utf8'));
+    this.keys = options.keys;
     this.issuer = options.issuer;
     this.audience = options.audience;
     this.clock = options.clock;
+    this.rememberVerified = options.rememberVerified ?? true;
+    // A retired key's tokens must stop passing at once, remembered or not.
+    this.keys.onChange(() => this.verifiedAccess.clear());
   }
 
   /** Signs claims; `iat` and `exp` are taken as given so a token can be re-issued identically. */
-  sign(claims: TokenClaims): string {
-    return jwt.sign({ ...claims }, this.key, {
-      algorithm: ALGORITHM,
-      issuer: this.issuer,
-      audience: this.audience,
-    });
+  async sign(claims: TokenClaims): Promise<string> {
+    const key = this.keys.signing();
+    return new SignJWT({ ...claims, iss: this.issuer, aud: this.audience })
+      .setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: 'JWT' })
+      .sign(key.key);
   }
 
   /**
-   * Verifies signature, algorithm, issuer, audience, expiry and the expected token type.
+   * Verifies signature, key, algorithm, issuer, audience, expiry and the expected token type.
    *
    * An access token that passed once is remembered by its exact text, so the next request
-   * with it costs a lookup and the expiry check instead of an HMAC and two JSON parses (about
-   * 13 µs, on every authenticated request). Only the same bytes can hit, the key never
-   * changes in a process's life, and expiry is checked on every use: the answer is the one a
+   * with it costs a lookup and the expiry check instead of a signature check and two JSON
+   * parses, on every authenticated request. Only the same bytes can hit, the cache is emptied
+   * whenever the key set changes, and expiry is checked on every use: the answer is the one a
    * full verification would give. Revocation is not decided here (see SessionStateCache).
    * Tokens that fail are never remembered, so garbage cannot push good entries out.
    */
-  verify(token: string, expectedType: TokenType): Readonly<TokenClaims> {
-    if (expectedType === 'access') {
+  async verify(token: string, expectedType: TokenType): Promise<Readonly<TokenClaims>> {
+    if (expectedType === 'access' && this.rememberVerified) {
       const remembered = this.verifiedAccess.get(token);
       if (remembered && epochSeconds(this.clock) < remembered.exp) return remembered;
     }
-    const claims = this.verifyInFull(token, expectedType);
-    if (expectedType === 'access') this.verifiedAccess.set(token, claims);
+    const claims = await this.verifyInFull(token, expectedType);
+    if (expectedType === 'access' && this.rememberVerified) this.verifiedAccess.set(token, claims);
     return claims;
   }
 
-  private verifyInFull(token: string, expectedType: TokenType): Readonly<TokenClaims> {
+  private async verifyInFull(token: string, expectedType: TokenType) {
     let payload: unknown;
     try {
-      payload = jwt.verify(token, this.key, {
-        algorithms: [ALGORITHM],
+      ({ payload } = await jwtVerify(token, (header) => this.keyFor(header), {
+        algorithms: ALGORITHMS,
         issuer: this.issuer,
         audience: this.audience,
-        clockTimestamp: epochSeconds(this.clock),
-      });
+        currentDate: this.clock.now(),
+        clockTolerance: 0,
+      }));
     } catch (error) {
       throw new InvalidTokenError((error as Error).message);
     }
@@ -106,5 +117,13 @@ export class JwtCodec {
       throw new InvalidTokenError(`not a valid ${expectedType} token`);
     }
     return Object.freeze(claims as TokenClaims);
+  }
+
+  private async keyFor(header: JWTHeaderParameters) {
+    const key = await this.keys.find(header.kid ?? this.keys.hmac.kid);
+    if (!key) throw new joseErrors.JWKSNoMatchingKey();
+    if (key.algorithm !== header.alg)
+      throw new joseErrors.JOSEAlgNotAllowed('alg differs from its key');
+    return key.key;
   }
 }

@@ -5,6 +5,7 @@ import { createEmailOutboxRepository } from './email-outbox.js';
 import { createEmailVerificationTokenRepository } from './email-verification-tokens.js';
 import { createMfaRepository } from './mfa.js';
 import { createSessionRepository } from './sessions.js';
+import { createSigningKeyRepository } from './signing-keys.js';
 import { transactionRunner } from './transaction.js';
 import { createUserRepository } from './users.js';
 
@@ -22,6 +23,7 @@ export function createRepositories(database: Database) {
     ),
     mfa: createMfaRepository(database.sequelize),
     accountLifecycle: createAccountLifecycleRepository(database.sequelize),
+    signingKeys: createSigningKeyRepository(database.sequelize),
     transaction: transactionRunner(database.sequelize),
   };
 }

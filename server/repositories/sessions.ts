@@ -177,6 +177,18 @@ export function createSessionRepository(sequelize: Sequelize, { Session, Refresh
         { where: { sessionId, revokedAt: null }, transaction },
       );
     },
+
+    /** Refresh tokens issued in [from, to] that can still be used at `now` (a key's signing span). */
+    async countLiveIssuedBetween(from: Date, to: Date, now: Date): Promise<number> {
+      return RefreshToken.count({
+        where: {
+          issuedAt: { [Op.gte]: from, [Op.lte]: to },
+          expiresAt: { [Op.gt]: now },
+          consumedAt: null,
+          revokedAt: null,
+        },
+      });
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import type { Services } from '../services/index.js';
 import { adminActivityPageOutput } from '../schemas/activity.js';
 import { messageOutput } from '../schemas/common.js';
 import { logoutAllOutput } from '../schemas/sessions.js';
+import { signingKeyListOutput } from '../schemas/signing-keys.js';
 import {
   adminUserActivityInput,
   adminUserDetailOutput,
@@ -152,5 +153,28 @@ export function adminRouter(services: Services, { staffProcedure }: ProcedureBui
       .mutation(({ ctx, input }) =>
         services.staffActions.resendVerification(ctx.staff, input.id, ctx.request),
       ),
+
+    listKeys: staffProcedure
+      .meta({
+        openapi: {
+          method: 'GET',
+          path: '/auth/admin/keys/',
+          summary: 'The signing keys: kid, algorithm, status, dates and public part only',
+          tags,
+        },
+      })
+      .output(signingKeyListOutput)
+      .query(async () => ({
+        results: (await services.signingKeys.list()).map((key) => ({
+          kid: key.kid,
+          algorithm: key.algorithm,
+          status: key.status,
+          created_at: key.createdAt,
+          activated_at: key.activatedAt,
+          superseded_at: key.supersededAt,
+          retired_at: key.retiredAt,
+          public_jwk: key.publicJwk,
+        })),
+      })),
   });
 }

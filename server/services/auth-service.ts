@@ -163,7 +163,7 @@ export class AuthService {
     if (refreshToken) {
       let claims;
       try {
-        claims = this.sessions.verify(refreshToken, 'refresh');
+        claims = await this.sessions.verify(refreshToken, 'refresh');
       } catch {
         throw fieldError('refresh', 'Token is invalid or expired.');
       }

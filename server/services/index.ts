@@ -7,6 +7,7 @@ import type { BreachedPasswords } from '../lib/breached-passwords.js';
 import type { KeyValueStore } from '../lib/cache.js';
 import type { Clock } from '../lib/clock.js';
 import type { JwtCodec } from '../lib/jwt.js';
+import type { KeyRing } from '../lib/signing-keys/key-ring.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from '../lib/mailer/types.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
@@ -27,6 +28,7 @@ import { PasswordResetService } from './password-reset-service.js';
 import { ProfileService } from './profile-service.js';
 import { ResetTokens } from './reset-tokens.js';
 import { SessionService } from './session-service.js';
+import { SigningKeyService } from './signing-key-service.js';
 import { StaffActionService } from './staff-action-service.js';
 
 /** The settings services read; a slice of Config so services stay independent of the environment. */
@@ -49,6 +51,9 @@ export interface ServiceSettings {
   verificationResendWindowSeconds: number;
   /** APP_NAME: the issuer authenticator apps show beside a TOTP code. */
   appName: string;
+  /** JWT_ALGORITHM and JWT_PRIVATE_KEY (see signing-key-service.ts). */
+  jwtAlgorithm: 'HS256' | 'EdDSA' | 'ES256' | 'RS256';
+  jwtPrivateKeyPem: string | null;
 }
 
 /** Everything services may be built from; each takes its own part of it. */
@@ -58,6 +63,8 @@ export interface ServiceDependencies {
   clock: Clock;
   hasher: PasswordHasher;
   jwt: JwtCodec;
+  /** The signing and verifying keys in memory; filled by SigningKeyService. */
+  keyRing: KeyRing;
   mailer: Mailer;
   logger: Logger;
   rateLimits: RateLimits;
@@ -108,6 +115,18 @@ export function createServices(deps: ServiceDependencies) {
     activity,
     admin: new AdminService(deps, sessions, activity, accounts),
     staffActions: new StaffActionService(deps, sessions, passwordReset, emailVerification),
+    signingKeys: new SigningKeyService(
+      { ...deps, ring: deps.keyRing },
+      {
+        secretKey: deps.settings.secretKey,
+        algorithm: deps.settings.jwtAlgorithm,
+        privateKeyPem: deps.settings.jwtPrivateKeyPem,
+        maxTokenSeconds: Math.max(
+          deps.settings.accessTokenLifetimeSeconds,
+          deps.settings.refreshTokenLifetimeSeconds,
+        ),
+      },
+    ),
     /** The shared request counters the procedure layers consult (trpc/rate-limit.ts). */
     rateLimits: deps.rateLimits,
   };

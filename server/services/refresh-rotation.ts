@@ -68,7 +68,7 @@ export class RefreshRotation {
       );
       return {
         kind: 'rotated',
-        tokens: this.issuer.pair(claims.user_id, consumed.sessionId, child),
+        tokens: await this.issuer.pair(claims.user_id, consumed.sessionId, child),
       };
     }
 
@@ -88,7 +88,7 @@ export class RefreshRotation {
     await this.requireUsableSession(existing.sessionId, claims.user_id, now, transaction);
     return {
       kind: 'rotated',
-      tokens: this.issuer.pair(claims.user_id, existing.sessionId, {
+      tokens: await this.issuer.pair(claims.user_id, existing.sessionId, {
         jti: this.issuer.childJti(claims.jti),
         issuedAt: child.issuedAt,
         expiresAt: child.expiresAt,

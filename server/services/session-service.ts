@@ -80,10 +80,24 @@ export class SessionService {
   async authenticate(authorization: string | null): Promise<Viewer> {
     const match = authorization ? BEARER.exec(authorization) : null;
     if (!match) throw new AppError('NOT_AUTHENTICATED');
-    const claims = this.verify(match[1]!, 'access');
+    const claims = await this.verify(match[1]!, 'access');
     const activeUserId = await this.state.activeUserId(claims.sid, this.deps.clock.now());
     if (activeUserId !== claims.user_id) throw tokenInvalid('Token has been revoked.');
     return { userId: claims.user_id, sessionId: claims.sid, accessTokenId: claims.jti };
+  }
+
+  /**
+   * RFC 7662 for resource servers: the claims of a live access token (signature, expiry and the
+   * same revocation check as authenticate), else null. Never throws for a bad token.
+   */
+  async introspect(token: string): Promise<TokenClaims | null> {
+    const claims = await this.deps.jwt.verify(token, 'access').catch((error: unknown) => {
+      if (error instanceof InvalidTokenError) return null;
+      throw error;
+    });
+    if (!claims) return null;
+    const activeUserId = await this.state.activeUserId(claims.sid, this.deps.clock.now());
+    return activeUserId === claims.user_id ? claims : null;
   }
 
   async requireStaff(viewer: Viewer): Promise<StaffMember> {
@@ -114,7 +128,7 @@ export class SessionService {
       },
       transaction,
     );
-    return { sessionId: session.id, tokens: this.issuer.pair(user.id, session.id, refresh) };
+    return { sessionId: session.id, tokens: await this.issuer.pair(user.id, session.id, refresh) };
   }
 
   /** Replaces every refresh token of a session with one new pair (after a password change). */
@@ -147,7 +161,7 @@ export class SessionService {
   }
 
   async refresh(refreshToken: string, origin: Origin): Promise<TokenPair> {
-    const claims = this.verify(refreshToken, 'refresh');
+    const claims = await this.verify(refreshToken, 'refresh');
     const outcome = await this.deps.repositories.transaction((transaction) =>
       this.rotation.rotate(claims, transaction),
     );
@@ -212,9 +226,9 @@ export class SessionService {
     return this.deps.repositories.sessions.listActive(userId, now, this.lifetime.loginCutoff(now));
   }
 
-  verify(token: string, type: 'access' | 'refresh'): TokenClaims {
+  async verify(token: string, type: 'access' | 'refresh'): Promise<TokenClaims> {
     try {
-      return this.deps.jwt.verify(token, type);
+      return await this.deps.jwt.verify(token, type);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw tokenInvalid();
       throw error;

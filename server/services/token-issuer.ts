@@ -53,18 +53,18 @@ export class TokenIssuer {
     return hmacToken(this.secretKey, 'refresh-child', parentJti);
   }
 
-  pair(
+  async pair(
     userId: string,
     sessionId: string,
     refresh: { jti: string; issuedAt: Date; expiresAt: Date },
-  ): TokenPair {
+  ): Promise<TokenPair> {
     return {
-      access: this.access(userId, sessionId, refresh.expiresAt),
-      refresh: this.refresh(userId, sessionId, refresh),
+      access: await this.access(userId, sessionId, refresh.expiresAt),
+      refresh: await this.refresh(userId, sessionId, refresh),
     };
   }
 
-  private access(userId: string, sessionId: string, refreshExpiresAt: Date): string {
+  private access(userId: string, sessionId: string, refreshExpiresAt: Date): Promise<string> {
     const iat = epochSeconds(this.clock);
     return this.jwt.sign({
       token_type: 'access',
@@ -83,7 +83,7 @@ export class TokenIssuer {
     userId: string,
     sessionId: string,
     plan: { jti: string; issuedAt: Date; expiresAt: Date },
-  ) {
+  ): Promise<string> {
     return this.jwt.sign({
       token_type: 'refresh',
       jti: plan.jti,

@@ -72,6 +72,7 @@ export async function createTestApp(
     hasher: new ScryptPasswordHasher(config.passwords.scrypt, { concurrency: 2, queueLimit: 1000 }),
     ...options.overrides,
   });
+  await deps.services.signingKeys.start();
   const handler = createHttpHandler(deps, { extraEdgeSteps: options.extraEdgeSteps });
   const callback = recordErrorResponses(handler);
   const createCaller = callerFactory(deps);

@@ -1,0 +1,21 @@
+/**
+ * SECRET_KEY's HS256 key: the default algorithm's only key, and the one every token without a
+ * `kid` was signed with. Derived (`jwt:` + SECRET_KEY) as it always was, so tokens issued before
+ * keys had names keep verifying; imported once, since rebuilding a key per call is slow.
+ */
+import { webcrypto } from 'node:crypto';
+import type { CryptoKey } from 'jose';
+import { hmacToken } from '../tokens.js';
+import type { RingKey } from './key-ring.js';
+
+export async function hmacRingKey(secretKey: string): Promise<RingKey> {
+  const key = (await webcrypto.subtle.importKey(
+    'raw',
+    Buffer.from(`jwt:${secretKey}`, 'utf8'),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  )) as CryptoKey;
+  // A name that says nothing about the secret, yet changes when SECRET_KEY does.
+  return { kid: `hs256-${hmacToken(secretKey, 'jwt-kid').slice(0, 16)}`, algorithm: 'HS256', key };
+}
