@@ -131,8 +131,11 @@ export function envelopeProblems(errors: readonly RecordedError[], document: Jso
     if (body.code === 'INTERNAL_ERROR' && body.detail !== ERROR_CATALOGUE.INTERNAL_ERROR.detail) {
       problems.push(`${label}: an internal error says more than it should: ${body.detail}`);
     }
-    if (error.status === 401 && !/^Bearer\b/.test(header(error, 'www-authenticate') ?? '')) {
-      problems.push(`${label}: no WWW-Authenticate: Bearer`);
+    // Introspection clients authenticate with HTTP Basic (RFC 7662), everyone else with a Bearer.
+    const scheme = error.path.startsWith('/api/auth/introspect') ? 'Basic' : 'Bearer';
+    const challenge = header(error, 'www-authenticate') ?? '';
+    if (error.status === 401 && !new RegExp(`^${scheme}\\b`).test(challenge)) {
+      problems.push(`${label}: no WWW-Authenticate: ${scheme}`);
     }
     if (
       (error.status === 429 || error.status === 503) &&
