@@ -5,12 +5,13 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { expect } from 'chai';
+import { decodeProtectedHeader } from 'jose';
 import pg from 'pg';
 import { NAME_CHARACTERS_MESSAGE } from '../../server/schemas/person-name.js';
 import { testEnvironment } from '../setup.js';
 import { bearer, createTestApp, TEST_SECRET_KEY, type TestApp } from '../helpers/app.js';
 import { signedIn, superuser } from '../helpers/accounts.js';
-import { login, uniqueEmail } from '../helpers/factories.js';
+import { login, registerUser, uniqueEmail } from '../helpers/factories.js';
 import { closeLimitedApps, createLimitedApp } from '../helpers/rate-limit.js';
 import { TEST_DATABASE } from '../helpers/run-id.js';
 
@@ -458,5 +459,46 @@ describe('the CLI (run as a process)', function () {
     const run = await runCli(['frobnicate']);
     expect(run.code).to.not.equal(0);
     expect(run.stderr).to.include("unknown command 'frobnicate'");
+  });
+
+  describe('keys', () => {
+    const EDDSA = { JWT_ALGORITHM: 'EdDSA' };
+
+    it('lists, rotates and retires signing keys; retiring one with live sessions needs --force', async () => {
+      const app = await createTestApp({ env: EDDSA });
+      const user = await registerUser(app);
+      const oldKid = decodeProtectedHeader(user.access).kid!;
+
+      const listed = await runCli(['keys', 'list'], { env: EDDSA });
+      expect(listed.code, listed.stderr).to.equal(0);
+      expect(listed.stdout).to.match(new RegExp(`${oldKid}\\tEdDSA\\tsigning`));
+
+      const rotated = await runCli(['keys', 'rotate'], { env: EDDSA });
+      expect(rotated.code, rotated.stderr).to.equal(0);
+      expect(rotated.stdout).to.match(/^New signing key \S+/);
+      // The running app verifies the new key's tokens at once: a refresh from another instance.
+      const after = await createTestApp({ env: EDDSA });
+      const fresh = await registerUser(after);
+      expect(decodeProtectedHeader(fresh.access).kid).to.not.equal(oldKid);
+      expect(
+        (await app.http().get('/api/auth/profile/').set(bearer(fresh.access))).status,
+      ).to.equal(200);
+
+      const refused = await runCli(['keys', 'retire', oldKid], { env: EDDSA });
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.match(/--force/);
+      const retired = await runCli(['keys', 'retire', oldKid, '--force'], { env: EDDSA });
+      expect(retired.code, retired.stderr).to.equal(0);
+      await app.deps.keyRing.reload();
+      expect((await app.http().get('/api/auth/profile/').set(bearer(user.access))).status).to.equal(
+        401,
+      );
+    });
+
+    it('refuses to rotate under HS256, with one line', async () => {
+      const run = await runCli(['keys', 'rotate']);
+      expect(run.code).to.equal(1);
+      expect(run.stderr.trim()).to.match(/^Error: JWT_ALGORITHM is HS256/);
+    });
   });
 });
