@@ -18,6 +18,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { createClient } from 'redis';
+import { hmacKid } from '../server/lib/signing-keys/hmac-key.js';
 
 const env = process.env;
 const need = (name: string) => {
@@ -30,7 +31,11 @@ const need = (name: string) => {
 const key = createSecretKey(Buffer.from(`jwt:${need('SECRET_KEY')}`, 'utf8'));
 const ISSUER = env.JWT_ISSUER ?? 'auth-service';
 const AUDIENCE = env.JWT_AUDIENCE ?? 'auth-service';
-const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+// The service's HS256 header names its key (server/lib/signing-keys/hmac-key.ts). Under an
+// asymmetric JWT_ALGORITHM the floor cannot read the service's tokens: compare service runs.
+const HEADER = Buffer.from(
+  JSON.stringify({ alg: 'HS256', kid: hmacKid(need('SECRET_KEY')), typ: 'JWT' }),
+).toString('base64url');
 const KEY_PREFIX = env.REDIS_KEY_PREFIX ?? 'auth:';
 const scryptParams = {
   N: 2 ** Number(env.SCRYPT_LOG_N ?? 16),

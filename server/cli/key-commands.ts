@@ -49,9 +49,11 @@ export async function listKeys(context: KeyCommandContext): Promise<void> {
 
 export async function rotateKeys(context: KeyCommandContext): Promise<void> {
   await withDependencies(context.environment.config, async (deps) => {
-    const { kid, previousKid } = await deps.services.signingKeys.rotate().catch(asCommandError);
+    const { kid, previousKid, activatesAt } = await deps.services.signingKeys
+      .rotate()
+      .catch(asCommandError);
     context.console.out(
-      `New signing key ${kid}; running instances sign with it within ${RELOAD_AFTER_MS / 1000} s.` +
+      `New signing key ${kid}: published now, signing from ${activatesAt.toISOString()} (each instance within ${RELOAD_AFTER_MS / 1000} s of that).` +
         (previousKid ? ` ${previousKid} keeps verifying until retired or its tokens expire.` : ''),
     );
   });

@@ -62,18 +62,18 @@ export function createSigningKeyRepository(sequelize: Sequelize) {
 
     async insert(
       key: Pick<SigningKeyRecord, 'kid' | 'algorithm' | 'publicJwk' | 'privateKey' | 'encryption'>,
-      now: Date,
+      times: { now: Date; activatedAt: Date },
       transaction: DbTransaction,
     ): Promise<void> {
       await sequelize.query(
         `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key, encryption, created_at, activated_at)
-         VALUES (:kid, :algorithm, :publicJwk, :privateKey, :encryption, :now, :now)`,
+         VALUES (:kid, :algorithm, :publicJwk, :privateKey, :encryption, :now, :activatedAt)`,
         {
           replacements: {
             ...key,
             publicJwk: JSON.stringify(key.publicJwk),
             encryption: JSON.stringify(key.encryption),
-            now,
+            ...times,
           },
           transaction,
         },

@@ -19,7 +19,7 @@ export const signingKeyListOutput = z.object({
     z.object({
       kid: z.string(),
       algorithm: z.string(),
-      status: z.enum(['signing', 'verifying', 'expired', 'retired']),
+      status: z.enum(['next', 'signing', 'verifying', 'expired', 'retired']),
       created_at: timestamp,
       activated_at: timestamp,
       superseded_at: timestamp.nullable(),

@@ -14,7 +14,12 @@ import {
   type KeyPairMaterial,
   type PublicJwk,
 } from '../lib/signing-keys/key-material.js';
-import { RELOAD_AFTER_MS, type Algorithm, type KeyRing } from '../lib/signing-keys/key-ring.js';
+import {
+  ACTIVATION_DELAY_MS,
+  RELOAD_AFTER_MS,
+  type Algorithm,
+  type KeyRing,
+} from '../lib/signing-keys/key-ring.js';
 import type { DbTransaction, Repositories } from '../repositories/index.js';
 import type { SigningKeyRecord } from '../repositories/signing-keys.js';
 import { KeySetBuilder, keyStatus, publicJwkOf, type KeyStatus } from './signing-key-set.js';
@@ -101,21 +106,25 @@ export class SigningKeyService {
     }));
   }
 
-  /** A new key signs from now on; the previous one keeps verifying. */
-  async rotate(): Promise<{ kid: string; previousKid: string | null }> {
+  /**
+   * A new key, published at once and signing from ACTIVATION_DELAY_MS on; the previous one keeps
+   * verifying.
+   */
+  async rotate(): Promise<{ kid: string; previousKid: string | null; activatesAt: Date }> {
     const algorithm = this.asymmetric;
     if (!algorithm)
       throw refused('JWT_ALGORITHM is HS256: there is no key pair to rotate (SECRET_KEY signs).');
     if (this.settings.privateKeyPem)
       throw refused('JWT_PRIVATE_KEY is set: rotate by setting a new key there and restarting.');
     const material = await generateKeyMaterial(algorithm);
+    const activatesAt = new Date(this.deps.clock.now().getTime() + ACTIVATION_DELAY_MS);
     const previousKid = await this.deps.repositories.signingKeys.locked(async (transaction) => {
       const current = await this.deps.repositories.signingKeys.current(transaction);
-      await this.replaceSigning(current, material, transaction);
+      await this.replaceSigning(current, material, transaction, activatesAt);
       return current?.kid ?? null;
     });
     await this.deps.ring.reload();
-    return { kid: material.kid, previousKid };
+    return { kid: material.kid, previousKid, activatesAt };
   }
 
   /**
@@ -127,9 +136,10 @@ export class SigningKeyService {
     const row = await signingKeys.find(kid);
     if (!row) throw new AppError('NOT_FOUND', { detail: `No signing key ${kid}.` });
     if (row.retiredAt) return { liveRefreshTokens: 0 };
-    if (!row.supersededAt)
-      throw refused(`${kid} is the signing key: rotate first (keys rotate), then retire it.`);
     const now = this.deps.clock.now();
+    const status = keyStatus(row, now, this.settings.maxTokenSeconds);
+    if (status === 'signing' || status === 'next' || !row.supersededAt)
+      throw refused(`${kid} is the signing key: rotate first (keys rotate), then retire it.`);
     const signedUntil = new Date(row.supersededAt.getTime() + RELOAD_AFTER_MS);
     // Token times are whole seconds: the key's first second counts in full.
     const signedFrom = new Date(Math.floor(row.activatedAt.getTime() / 1000) * 1000);
@@ -174,10 +184,11 @@ export class SigningKeyService {
     current: SigningKeyRecord | null,
     material: KeyPairMaterial,
     transaction: DbTransaction,
+    activatedAt = this.deps.clock.now(),
   ): Promise<void> {
     const { signingKeys } = this.deps.repositories;
     const now = this.deps.clock.now();
-    if (current) await signingKeys.supersede(current.kid, now, transaction);
+    if (current) await signingKeys.supersede(current.kid, activatedAt, transaction);
     const { sealed, parameters } = encryptPrivateKey(
       this.settings.secretKey,
       Buffer.from(material.privatePem, 'utf8'),
@@ -191,7 +202,7 @@ export class SigningKeyService {
         privateKey: sealed,
         encryption: parameters,
       },
-      now,
+      { now, activatedAt },
       transaction,
     );
   }

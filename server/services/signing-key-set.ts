@@ -31,16 +31,22 @@ export class KeyRowError extends Error {
   override name = 'KeyRowError';
 }
 
-/** What a stored key is now: signing, verifying only, past every token it signed, or retired. */
-export type KeyStatus = 'signing' | 'verifying' | 'expired' | 'retired';
+/**
+ * What a stored key is now: published ahead of signing (`next`), signing, verifying only, past
+ * every token it signed, or retired.
+ */
+export type KeyStatus = 'next' | 'signing' | 'verifying' | 'expired' | 'retired';
 
 /**
- * A superseded key verifies until every token it may have signed has expired: the longest token
- * lifetime after it stopped signing, plus the time another instance may have kept signing with it.
+ * A rotated-in key is published before it signs (see ACTIVATION_DELAY_MS), so every instance
+ * lists it in its JWKS before any token names it. A superseded key verifies until every token it
+ * may have signed has expired: the longest token lifetime after it stopped signing, plus the time
+ * another instance may have kept signing with it.
  */
 export function keyStatus(row: SigningKeyRecord, now: Date, maxTokenSeconds: number): KeyStatus {
   if (row.retiredAt) return 'retired';
-  if (!row.supersededAt) return 'signing';
+  if (row.activatedAt > now) return 'next';
+  if (!row.supersededAt || row.supersededAt > now) return 'signing';
   const horizon = row.supersededAt.getTime() + maxTokenSeconds * 1000 + RELOAD_AFTER_MS;
   return now.getTime() < horizon ? 'verifying' : 'expired';
 }

@@ -42,6 +42,9 @@ const CONFIG_NAMES = [
   'ALLOW_INSECURE_PRODUCTION',
   'TRUST_PROXY',
   'SHUTDOWN_DELAY_SECONDS',
+  'JWT_ALGORITHM',
+  'JWT_PRIVATE_KEY',
+  'INTROSPECTION_CLIENTS',
 ];
 
 /** The child's environment: PATH and HOME from ours, configuration only from `settings`. */

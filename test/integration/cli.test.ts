@@ -475,11 +475,22 @@ describe('the CLI (run as a process)', function () {
 
       const rotated = await runCli(['keys', 'rotate'], { env: EDDSA });
       expect(rotated.code, rotated.stderr).to.equal(0);
-      expect(rotated.stdout).to.match(/^New signing key \S+/);
-      // The running app verifies the new key's tokens at once: a refresh from another instance.
+      const newKid = /^New signing key (\S+):/.exec(rotated.stdout)?.[1];
+      expect(newKid, rotated.stdout).to.be.a('string');
+      // The running app publishes it at its next reload, before the key ever signs.
+      await app.deps.keyRing.reload();
+      const published = await app.http().get('/.well-known/jwks.json');
+      expect(published.body.keys.map((key: { kid: string }) => key.kid)).to.have.members([
+        oldKid,
+        newKid,
+      ]);
+      // The activation delay passes (everything moved a minute back rather than waited for).
+      await app.deps.database.sequelize.query(
+        "UPDATE signing_keys SET activated_at = activated_at - interval '1 minute', superseded_at = superseded_at - interval '1 minute'; UPDATE refresh_tokens SET issued_at = issued_at - interval '1 minute'",
+      );
       const after = await createTestApp({ env: EDDSA });
       const fresh = await registerUser(after);
-      expect(decodeProtectedHeader(fresh.access).kid).to.not.equal(oldKid);
+      expect(decodeProtectedHeader(fresh.access).kid).to.equal(newKid);
       expect(
         (await app.http().get('/api/auth/profile/').set(bearer(fresh.access))).status,
       ).to.equal(200);

@@ -8,6 +8,10 @@ import type { CryptoKey } from 'jose';
 import { hmacToken } from '../tokens.js';
 import type { RingKey } from './key-ring.js';
 
+/** A name that says nothing about the secret, yet changes when SECRET_KEY does. */
+export const hmacKid = (secretKey: string) =>
+  `hs256-${hmacToken(secretKey, 'jwt-kid').slice(0, 16)}`;
+
 export async function hmacRingKey(secretKey: string): Promise<RingKey> {
   const key = (await webcrypto.subtle.importKey(
     'raw',
@@ -16,6 +20,5 @@ export async function hmacRingKey(secretKey: string): Promise<RingKey> {
     false,
     ['sign', 'verify'],
   )) as CryptoKey;
-  // A name that says nothing about the secret, yet changes when SECRET_KEY does.
-  return { kid: `hs256-${hmacToken(secretKey, 'jwt-kid').slice(0, 16)}`, algorithm: 'HS256', key };
+  return { kid: hmacKid(secretKey), algorithm: 'HS256', key };
 }

@@ -5,8 +5,9 @@
  * a token names a kid this process has not seen (a key another instance has just rotated in;
  * awaited, and at most once per UNKNOWN_KID_RELOAD_MS so forged kids cannot flood the database).
  *
- * So after `keys rotate` every instance verifies the new key at once, and signs with it within
- * RELOAD_AFTER_MS of its next request; after `keys retire` it refuses the old key within the same.
+ * So after `keys rotate` every instance publishes and verifies the new key within RELOAD_AFTER_MS
+ * (at once for a token that names it), and signs with it from ACTIVATION_DELAY_MS on (up to
+ * RELOAD_AFTER_MS later); after `keys retire` it refuses the old key within RELOAD_AFTER_MS.
  */
 import type { CryptoKey } from 'jose';
 import type { Clock } from '../clock.js';
@@ -29,6 +30,11 @@ export interface KeySet {
 }
 
 export const RELOAD_AFTER_MS = 10_000;
+/**
+ * How long after `keys rotate` the new key starts signing: two reload intervals, so every
+ * instance with traffic has it in its JWKS (and verifies it) before any token names it.
+ */
+export const ACTIVATION_DELAY_MS = 2 * RELOAD_AFTER_MS;
 const UNKNOWN_KID_RELOAD_MS = 1000;
 
 export class KeyRing {
