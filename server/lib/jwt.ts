@@ -1,18 +1,20 @@
 /**
- * JWT signing and verification over the process's key ring (signing-keys/key-ring.ts), with
- * jose: jsonwebtoken 9 cannot sign or verify EdDSA, while jose does all four algorithms, imports
- * and exports JWKs, computes thumbprints, and is what resource servers verify with
- * (createRemoteJWKSet), so both sides agree on one implementation.
+ * JWT signing and verification over the process's key ring (signing-keys/key-ring.ts). Signing
+ * and key handling use jose: jsonwebtoken 9 cannot sign or verify EdDSA, while jose does all four
+ * algorithms, imports and exports JWKs, computes thumbprints, and is what resource servers verify
+ * with (createRemoteJWKSet). Verification, on every authenticated request, is synchronous over
+ * node's crypto (signing-keys/compact-jws.ts says why).
  *
  * Every token's header names its key (`kid`); a token is verified only with that key and only
  * with that key's algorithm, so `alg: none`, an HS256 token "signed" with a public key, a token
  * of an unknown or retired key, and one whose `alg` differs from its key's are all refused.
  * Tokens without a `kid` (issued before keys had names) are HS256 tokens of SECRET_KEY.
  */
-import { errors as joseErrors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
+import { SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from './clock.js';
 import { epochSeconds } from './clock.js';
+import { JwsError, verifyCompactJws, type JwsHeader } from './signing-keys/compact-jws.js';
 import type { KeyRing } from './signing-keys/key-ring.js';
 
 export type TokenType = 'access' | 'refresh';
@@ -38,10 +40,16 @@ export interface JwtCodecOptions {
 
 /** Verified access tokens remembered (about 1 KB each); see JwtCodec.verify. */
 const VERIFIED_ACCESS_TOKENS = 5000;
-const ALGORITHMS = ['HS256', 'EdDSA', 'ES256', 'RS256'];
 
 export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';
+}
+
+/** A kid this process does not hold (yet: another instance may have just added it). */
+class UnknownKeyError extends InvalidTokenError {
+  constructor(readonly kid: string) {
+    super('unknown key');
+  }
 }
 
 export class JwtCodec {
@@ -93,18 +101,30 @@ export class JwtCodec {
   }
 
   private async verifyInFull(token: string, expectedType: TokenType) {
-    let payload: unknown;
     try {
-      ({ payload } = await jwtVerify(token, (header) => this.keyFor(header), {
-        algorithms: ALGORITHMS,
-        issuer: this.issuer,
-        audience: this.audience,
-        currentDate: this.clock.now(),
-        clockTolerance: 0,
-      }));
+      return this.verifyNow(token, expectedType);
     } catch (error) {
-      throw new InvalidTokenError((error as Error).message);
+      if (!(error instanceof UnknownKeyError) || !(await this.keys.learn(error.kid))) throw error;
+      return this.verifyNow(token, expectedType);
     }
+  }
+
+  private verifyNow(token: string, expectedType: TokenType): Readonly<TokenClaims> {
+    let payload: Record<string, unknown>;
+    try {
+      payload = verifyCompactJws(token, (header) => this.keyFor(header));
+    } catch (error) {
+      if (error instanceof JwsError) throw new InvalidTokenError(error.message);
+      throw error;
+    }
+    const audience = payload.aud;
+    if (
+      payload.iss !== this.issuer ||
+      !(audience === this.audience || (Array.isArray(audience) && audience.includes(this.audience)))
+    )
+      throw new InvalidTokenError('issuer or audience differs');
+    if (typeof payload.exp === 'number' && payload.exp <= epochSeconds(this.clock))
+      throw new InvalidTokenError('token expired');
     const claims = payload as Partial<TokenClaims>;
     if (
       claims.token_type !== expectedType ||
@@ -119,11 +139,11 @@ export class JwtCodec {
     return Object.freeze(claims as TokenClaims);
   }
 
-  private async keyFor(header: JWTHeaderParameters) {
-    const key = await this.keys.find(header.kid ?? this.keys.hmac.kid);
-    if (!key) throw new joseErrors.JWKSNoMatchingKey();
-    if (key.algorithm !== header.alg)
-      throw new joseErrors.JOSEAlgNotAllowed('alg differs from its key');
-    return key.key;
+  private keyFor(header: JwsHeader) {
+    const kid = header.kid === undefined ? this.keys.hmac.verifying.kid : header.kid;
+    if (typeof kid !== 'string') throw new JwsError('malformed kid');
+    const key = this.keys.find(kid);
+    if (!key) throw new UnknownKeyError(kid);
+    return key;
   }
 }

@@ -4,6 +4,7 @@
  * the JWKS. Only the signing key's private part is ever decrypted; verifying needs the public JWK
  * alone. Imported keys are kept by kid, so a reload costs one query and no crypto.
  */
+import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { CryptoKey } from 'jose';
 import type { SigningKeyRecord } from '../repositories/signing-keys.js';
@@ -13,7 +14,12 @@ import {
   importPublicKey,
   type PublicJwk,
 } from '../lib/signing-keys/key-material.js';
-import { RELOAD_AFTER_MS, type KeySet, type RingKey } from '../lib/signing-keys/key-ring.js';
+import {
+  RELOAD_AFTER_MS,
+  type KeySet,
+  type SigningKey,
+  type VerifyingKey,
+} from '../lib/signing-keys/key-ring.js';
 
 const publicJwkSchema = z.object({
   kid: z.string().min(1),
@@ -59,40 +65,42 @@ export const publicJwkOf = (row: SigningKeyRecord): PublicJwk => {
 };
 
 export class KeySetBuilder {
-  private readonly publicKeys = new Map<string, CryptoKey>();
+  private readonly publicKeys = new Map<string, KeyObject>();
   private readonly privateKeys = new Map<string, CryptoKey>();
 
   constructor(
     private readonly secretKey: string,
-    private readonly hmac: RingKey,
+    private readonly hmac: { signing: SigningKey; verifying: VerifyingKey },
     /** Whether stored keys sign and are published (an asymmetric JWT_ALGORITHM), or only verify. */
     private readonly asymmetric: boolean,
     private readonly maxTokenSeconds: number,
   ) {}
 
   async build(rows: SigningKeyRecord[], now: Date): Promise<KeySet> {
-    const verifying: RingKey[] = [this.hmac];
+    const verifying: VerifyingKey[] = [this.hmac.verifying];
     const published: PublicJwk[] = [];
-    let signing = this.hmac;
+    let signing = this.hmac.signing;
     for (const row of rows) {
       const status = keyStatus(row, now, this.maxTokenSeconds);
       if (status === 'retired' || status === 'expired') continue;
       const jwk = publicJwkOf(row);
-      const ringKey = { kid: row.kid, algorithm: row.algorithm, key: await this.publicKey(jwk) };
-      verifying.push(ringKey);
+      verifying.push({ kid: row.kid, algorithm: row.algorithm, key: this.publicKey(jwk) });
       if (!this.asymmetric) continue;
       published.push(jwk);
-      if (status === 'signing') signing = { ...ringKey, key: await this.privateKey(row) };
+      if (status === 'signing')
+        signing = { kid: row.kid, algorithm: row.algorithm, key: await this.privateKey(row) };
     }
     return { signing, verifying, published };
   }
 
-  private async publicKey(jwk: PublicJwk): Promise<CryptoKey> {
+  private publicKey(jwk: PublicJwk): KeyObject {
     let key = this.publicKeys.get(jwk.kid);
     if (!key) {
-      key = await importPublicKey(jwk).catch(() => {
+      try {
+        key = importPublicKey(jwk);
+      } catch {
         throw new KeyRowError(`signing key ${jwk.kid}: its stored public key does not import`);
-      });
+      }
       this.publicKeys.set(jwk.kid, key);
     }
     return key;

@@ -3,22 +3,29 @@
  * `kid` was signed with. Derived (`jwt:` + SECRET_KEY) as it always was, so tokens issued before
  * keys had names keep verifying; imported once, since rebuilding a key per call is slow.
  */
-import { webcrypto } from 'node:crypto';
+import { createSecretKey, webcrypto } from 'node:crypto';
 import type { CryptoKey } from 'jose';
 import { hmacToken } from '../tokens.js';
-import type { RingKey } from './key-ring.js';
+import type { SigningKey, VerifyingKey } from './key-ring.js';
 
 /** A name that says nothing about the secret, yet changes when SECRET_KEY does. */
 export const hmacKid = (secretKey: string) =>
   `hs256-${hmacToken(secretKey, 'jwt-kid').slice(0, 16)}`;
 
-export async function hmacRingKey(secretKey: string): Promise<RingKey> {
+export async function hmacRingKey(
+  secretKey: string,
+): Promise<{ signing: SigningKey; verifying: VerifyingKey }> {
+  const bytes = Buffer.from(`jwt:${secretKey}`, 'utf8');
   const key = (await webcrypto.subtle.importKey(
     'raw',
-    Buffer.from(`jwt:${secretKey}`, 'utf8'),
+    bytes,
     { name: 'HMAC', hash: 'SHA-256' },
     false,
     ['sign', 'verify'],
   )) as CryptoKey;
-  return { kid: hmacKid(secretKey), algorithm: 'HS256', key };
+  const kid = hmacKid(secretKey);
+  return {
+    signing: { kid, algorithm: 'HS256', key },
+    verifying: { kid, algorithm: 'HS256', key: createSecretKey(bytes) },
+  };
 }

@@ -3,12 +3,12 @@
  * storage, and named by their RFC 7638 thumbprint (the `kid`), so the same key always has the
  * same name on every instance and in every JWKS.
  */
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import {
   calculateJwkThumbprint,
   exportJWK,
   exportPKCS8,
   generateKeyPair,
-  importJWK,
   importPKCS8,
   type CryptoKey,
   type JWK,
@@ -86,6 +86,7 @@ export async function importKeyMaterial(
 }
 
 /** The key a verifier uses, built from the public JWK alone. */
-export async function importPublicKey(jwk: PublicJwk): Promise<CryptoKey> {
-  return (await importJWK({ ...jwk }, jwk.alg)) as CryptoKey;
+export function importPublicKey(jwk: PublicJwk): KeyObject {
+  const { kty, crv, x, y, n, e } = jwk;
+  return createPublicKey({ key: { kty, crv, x, y, n, e }, format: 'jwk' });
 }

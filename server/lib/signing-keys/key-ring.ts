@@ -9,22 +9,31 @@
  * (at once for a token that names it), and signs with it from ACTIVATION_DELAY_MS on (up to
  * RELOAD_AFTER_MS later); after `keys retire` it refuses the old key within RELOAD_AFTER_MS.
  */
+import type { KeyObject } from 'node:crypto';
 import type { CryptoKey } from 'jose';
 import type { Clock } from '../clock.js';
 import type { PublicJwk } from './key-material.js';
 
 export type Algorithm = 'HS256' | 'EdDSA' | 'ES256' | 'RS256';
 
-export interface RingKey {
+/** A key that signs (jose signs with WebCrypto keys). */
+export interface SigningKey {
   kid: string;
-  /** The one algorithm this key is accepted with. */
   algorithm: Algorithm;
   key: CryptoKey;
 }
 
+/** A key that verifies (synchronously, with node's crypto: see compact-jws.ts). */
+export interface VerifyingKey {
+  kid: string;
+  /** The one algorithm this key is accepted with. */
+  algorithm: Algorithm;
+  key: KeyObject;
+}
+
 export interface KeySet {
-  signing: RingKey;
-  verifying: RingKey[];
+  signing: SigningKey;
+  verifying: VerifyingKey[];
   /** What `/.well-known/jwks.json` lists. */
   published: PublicJwk[];
 }
@@ -38,8 +47,8 @@ export const ACTIVATION_DELAY_MS = 2 * RELOAD_AFTER_MS;
 const UNKNOWN_KID_RELOAD_MS = 1000;
 
 export class KeyRing {
-  private signingKey: RingKey;
-  private verifying = new Map<string, RingKey>();
+  private signingKey: SigningKey;
+  private verifying = new Map<string, VerifyingKey>();
   private jwksBody = '{"keys":[]}';
   private loadedAtMs: number;
   private lastUnknownReloadMs = -Infinity;
@@ -50,12 +59,12 @@ export class KeyRing {
   constructor(
     private readonly clock: Clock,
     /** SECRET_KEY's HS256 key: signs under HS256, and verifies tokens that name no key. */
-    readonly hmac: RingKey,
+    readonly hmac: { signing: SigningKey; verifying: VerifyingKey },
     private readonly onReloadError: (error: Error) => void = () => {},
   ) {
-    this.signingKey = hmac;
+    this.signingKey = hmac.signing;
     this.loadedAtMs = clock.now().getTime();
-    this.install({ signing: hmac, verifying: [hmac], published: [] });
+    this.install({ signing: hmac.signing, verifying: [hmac.verifying], published: [] });
   }
 
   /** Where fresh sets come from (the signing-key service, over PostgreSQL). */
@@ -78,7 +87,7 @@ export class KeyRing {
       for (const listener of this.listeners) listener();
   }
 
-  signing(): RingKey {
+  signing(): SigningKey {
     this.reloadIfStale();
     return this.signingKey;
   }
@@ -88,19 +97,26 @@ export class KeyRing {
     return this.jwksBody;
   }
 
-  /** The key named `kid`; for one not known here, the set is reloaded once before saying no. */
-  async find(kid: string): Promise<RingKey | undefined> {
+  /** The key named `kid`, from memory. */
+  find(kid: string): VerifyingKey | undefined {
     this.reloadIfStale();
-    const known = this.verifying.get(kid);
-    if (known || !this.loader) return known;
-    const now = this.clock.now().getTime();
-    if (now - this.lastUnknownReloadMs < UNKNOWN_KID_RELOAD_MS) {
-      if (this.reloading) await this.reloading;
-      return this.verifying.get(kid);
-    }
-    this.lastUnknownReloadMs = now;
-    await this.reload();
     return this.verifying.get(kid);
+  }
+
+  /**
+   * For a kid not known here: reloads (at most once per UNKNOWN_KID_RELOAD_MS, or joins the
+   * reload under way) and says whether the kid is known now.
+   */
+  async learn(kid: string): Promise<boolean> {
+    if (!this.loader) return false;
+    const now = this.clock.now().getTime();
+    if (now - this.lastUnknownReloadMs >= UNKNOWN_KID_RELOAD_MS) {
+      this.lastUnknownReloadMs = now;
+      await this.reload();
+    } else if (this.reloading) {
+      await this.reloading;
+    }
+    return this.verifying.has(kid);
   }
 
   /** Reloads now (single flight); errors are reported, the current set stays. */
