@@ -486,7 +486,7 @@ describe('the CLI (run as a process)', function () {
       ]);
       // The activation delay passes (everything moved a minute back rather than waited for).
       await app.deps.database.sequelize.query(
-        "UPDATE signing_keys SET activated_at = activated_at - interval '1 minute', superseded_at = superseded_at - interval '1 minute'; UPDATE refresh_tokens SET issued_at = issued_at - interval '1 minute'",
+        "UPDATE signing_keys SET activated_at = activated_at - interval '2 minutes', superseded_at = superseded_at - interval '2 minutes'; UPDATE refresh_tokens SET issued_at = issued_at - interval '2 minutes'",
       );
       const after = await createTestApp({ env: EDDSA });
       const fresh = await registerUser(after);

@@ -178,7 +178,7 @@ describe('signing keys and the JWKS', () => {
       expect(
         (await testApp.deps.services.signingKeys.list()).map((key) => key.status),
       ).to.deep.equal(['next', 'signing']);
-      clock.advanceSeconds(21);
+      clock.advanceSeconds(61);
       await testApp.deps.keyRing.reload();
       const after = await registerUser(testApp);
       expect(decodeProtectedHeader(after.access).kid).to.equal(kid);
@@ -213,7 +213,7 @@ describe('signing keys and the JWKS', () => {
       const signing = await keys.retire(oldKid, false).catch((error: Error) => error);
       expect((signing as Error).message).to.match(/is the signing key/);
       await keys.rotate();
-      clock.advanceSeconds(21);
+      clock.advanceSeconds(61);
       const refusal = await keys.retire(oldKid, false).catch((error: Error) => error);
       expect((refusal as Error).message).to.match(/live refresh token.*--force/);
       expect((await profile(testApp, user.access)).status).to.equal(200);

@@ -40,10 +40,12 @@ export interface KeySet {
 
 export const RELOAD_AFTER_MS = 10_000;
 /**
- * How long after `keys rotate` the new key starts signing: two reload intervals, so every
- * instance with traffic has it in its JWKS (and verifies it) before any token names it.
+ * How long after `keys rotate` the new key starts signing: every instance with traffic has it in
+ * its JWKS within RELOAD_AFTER_MS, and a verifier that fetched the JWKS just before that may
+ * fetch again after its cool-down (jose's createRemoteJWKSet: 30 s), both before any token
+ * names the key.
  */
-export const ACTIVATION_DELAY_MS = 2 * RELOAD_AFTER_MS;
+export const ACTIVATION_DELAY_MS = RELOAD_AFTER_MS + 30_000 + 20_000;
 const UNKNOWN_KID_RELOAD_MS = 1000;
 
 export class KeyRing {
