@@ -119,6 +119,8 @@ export class AuthServiceKit {
         logger: createLogger({ level: config.logLevel, pretty: false }),
         hasher: new ScryptPasswordHasher(TEST_SCRYPT, { concurrency: 2, queueLimit: 1000 }),
       });
+      // The signing keys (JWT_ALGORITHM in options.env may ask for a key pair), as the service loads them.
+      await deps.services.signingKeys.start();
       const server = createServer(createHttpHandler(deps));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address() as AddressInfo;
