@@ -4,10 +4,14 @@ import type { CookieEndpoints } from './cookie-endpoints.js';
 import { AuthClientError } from './errors.js';
 import type { Session } from './session.js';
 import { isTokenPair } from './token-store.js';
-import type { AppRouter, TokenPair } from './types.js';
+import type { AppRouter, ProcedurePath, TokenPair } from './types.js';
 
-/** Procedures that take no access token; a 401 from them is about their own input. */
-const PUBLIC = new Set([
+/**
+ * Procedures that take no access token; a 401 from them is about their own input. The server
+ * declares its public procedures with its builder (server/trpc/init.ts); a test holds this list
+ * to exactly those (test/sdk/session-link-lists.test.ts).
+ */
+export const PUBLIC_PROCEDURES = [
   'auth.login',
   'auth.loginMfa',
   'auth.register',
@@ -16,19 +20,23 @@ const PUBLIC = new Set([
   'auth.resetPassword',
   'auth.verifyEmail',
   'account.confirmEmailChange',
-]);
+] as const satisfies readonly ProcedurePath[];
 /** Procedures whose result carries a new pair: in `tokens`, or (refresh) as the whole result. */
-const ISSUES_TOKENS = new Set([
+export const ISSUES_TOKENS = [
   'auth.login',
   'auth.loginMfa',
   'auth.register',
   'auth.changePassword',
   'auth.refresh',
-]);
+] as const satisfies readonly ProcedurePath[];
 /** Procedures after which this client has no session, whatever the server answered. */
-const ENDS_SESSION = new Set(['auth.logout', 'auth.logoutAll']);
+const ENDS_SESSION = ['auth.logout', 'auth.logoutAll'] as const satisfies readonly ProcedurePath[];
 /** Procedures after which the session is gone when they succeed (a refused one keeps it). */
-const ENDS_SESSION_ON_SUCCESS = new Set(['account.delete']);
+const ENDS_SESSION_ON_SUCCESS = ['account.delete'] as const satisfies readonly ProcedurePath[];
+
+/** Whether `path` (an operation's, typed as any string) is one of `paths`. */
+const oneOf = (paths: readonly ProcedurePath[], path: string) =>
+  (paths as readonly string[]).includes(path);
 
 type Envelope = OperationResultEnvelope<unknown, TRPCClientError<AppRouter>>;
 
@@ -53,7 +61,7 @@ function withTokens(op: Operation, tokens: TokenPair | null): Operation {
 }
 
 function issuedTokens(path: string, data: unknown, cookieMode: boolean): TokenPair | null {
-  if (!ISSUES_TOKENS.has(path)) return null;
+  if (!oneOf(ISSUES_TOKENS, path)) return null;
   const tokens = path === 'auth.refresh' ? data : (data as { tokens?: unknown } | null)?.tokens;
   // Cookie mode: the answer has the access token only; the refresh token is in the cookie.
   const access = (tokens as { access?: unknown } | null)?.access;
@@ -84,7 +92,7 @@ export function sessionLink(session: Session, rest: CookieEndpoints | null): TRP
         };
 
         const attempt = async (): Promise<Envelope> => {
-          const tokens = PUBLIC.has(op.path) ? null : await session.tokens();
+          const tokens = oneOf(PUBLIC_PROCEDURES, op.path) ? null : await session.tokens();
           try {
             return await send(tokens);
           } catch (error) {
@@ -104,10 +112,10 @@ export function sessionLink(session: Session, rest: CookieEndpoints | null): TRP
               rest !== null,
             );
             if (tokens) await session.set(tokens);
-            if (ENDS_SESSION_ON_SUCCESS.has(op.path)) await session.clear();
+            if (oneOf(ENDS_SESSION_ON_SUCCESS, op.path)) await session.clear();
             return envelope;
           } finally {
-            if (ENDS_SESSION.has(op.path)) await session.clear();
+            if (oneOf(ENDS_SESSION, op.path)) await session.clear();
           }
         };
 

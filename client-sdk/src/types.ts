@@ -3,10 +3,25 @@
  * declaration file, and no server code ships in the package. New procedures appear here
  * (and on the client) as soon as the server's `AppRouter` has them.
  */
-import type { inferRouterError, inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type {
+  AnyTRPCProcedure,
+  inferRouterError,
+  inferRouterInputs,
+  inferRouterOutputs,
+} from '@trpc/server';
 import type { AppRouter } from '../../server/routers/_app.js';
 
 export type { AppRouter };
+
+/** The dotted paths of a router record's procedures: `'auth.login' | 'profile.get' | ...`. */
+type PathsOf<Record> = {
+  [Key in keyof Record & string]: Record[Key] extends AnyTRPCProcedure
+    ? Key
+    : `${Key}.${PathsOf<Record[Key]>}`;
+}[keyof Record & string];
+
+/** Every procedure of the server, by the path a call names: a rename fails to compile. */
+export type ProcedurePath = PathsOf<AppRouter['_def']['record']>;
 
 /** Every procedure's input, e.g. `RouterInputs['auth']['register']` for a sign-up form. */
 export type RouterInputs = inferRouterInputs<AppRouter>;

@@ -18,7 +18,7 @@ import { trpcHandler } from './trpc-handler.js';
 import { INTROSPECTION_PATH, wellKnownRoutes } from './well-known.js';
 
 export const SERVICE_VERSION = '0.1.0';
-const REST_PREFIX = '/api';
+export const REST_PREFIX = '/api';
 const TRPC_PREFIX = '/trpc';
 
 const SERVICE = { wire: 'service', operation: null } as const;

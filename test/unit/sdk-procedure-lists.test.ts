@@ -1,0 +1,36 @@
+/**
+ * The client SDK names procedures it treats specially (client-sdk/src/session-link.ts): the ones
+ * it calls without a token, and the ones whose result it stores as the new session. Their names
+ * are typed against the router (a rename fails to compile); this holds what they mean to the
+ * server's own declarations, so neither side can drift.
+ */
+import { expect } from 'chai';
+import type { AnyTRPCProcedure } from '@trpc/server';
+import { z } from 'zod';
+import { ISSUES_TOKENS, PUBLIC_PROCEDURES } from '../../client-sdk/src/session-link.js';
+import { routerShape as appRouter } from '../../server/routers/_app.js';
+import { tokenPair } from '../../server/schemas/auth.js';
+import { operationsOf } from '../../server/trpc/operations.js';
+
+/** Whether a procedure's declared output is a token pair or carries one in `tokens`. */
+function returnsTokens(procedure: AnyTRPCProcedure): boolean {
+  const output = (procedure._def as { output?: z.ZodType }).output;
+  if (output === tokenPair) return true;
+  return output instanceof z.ZodObject && output.shape.tokens === tokenPair;
+}
+
+describe('the SDK and the server agree', () => {
+  const operations = operationsOf(appRouter);
+
+  it('on which procedures are public: the SDK sends no token to exactly those', () => {
+    const serverPublic = operations.filter((op) => op.guard === 'public').map((op) => op.path);
+    expect([...PUBLIC_PROCEDURES]).to.have.members(serverPublic);
+    expect(serverPublic).to.include('auth.login');
+  });
+
+  it('on which procedures issue a token pair: the SDK stores the result of exactly those', () => {
+    const issuing = operations.filter((op) => returnsTokens(op.procedure)).map((op) => op.path);
+    expect([...ISSUES_TOKENS]).to.have.members(issuing);
+    expect(issuing).to.include.members(['auth.login', 'auth.refresh']);
+  });
+});
