@@ -12,7 +12,7 @@
  * Exit code 0 on success, 1 on any failure (with one clear message on stderr), 130 on Ctrl+C.
  */
 import { pathToFileURL } from 'node:url';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import {
   changePassword,
   createSuperuser,
@@ -24,37 +24,56 @@ import {
 } from './cli/commands.js';
 import { describeFailure } from './cli/errors.js';
 import { listKeys, retireKey, rotateKeys } from './cli/key-commands.js';
-import { openInput } from './cli/input.js';
-import { loadCommandEnvironment } from './cli/runtime.js';
+import { openInput, type Input } from './cli/input.js';
+import { loadCommandEnvironment, type CommandEnvironment } from './cli/runtime.js';
 
-const terminal: Console = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
-
-/** Runs one command with its input and environment; failures become a message and exit code. */
-function action<A extends unknown[]>(
-  run: (context: Parameters<typeof migrate>[0], ...args: A) => Promise<void>,
-) {
-  return async (...args: A) => {
-    const input = openInput();
-    try {
-      await run({ environment: loadCommandEnvironment(), input, console: terminal }, ...args);
-    } catch (error) {
-      for (const line of describeFailure(error)) terminal.err(`Error: ${line}`);
-      process.exitCode = (error as { exitCode?: number }).exitCode ?? 1;
-    } finally {
-      input.close();
-    }
-  };
+/** What a run reads and writes: the process's own streams, or a test's. */
+export interface CliIo {
+  /** Writes text as given (commander's usage and help included) to stdout / stderr. */
+  out(text: string): void;
+  err(text: string): void;
+  environment(): CommandEnvironment;
+  openInput(): Input;
 }
 
-export function buildProgram(): Command {
+const processIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  environment: () => loadCommandEnvironment(),
+  openInput: () => openInput(),
+};
+
+type Context = Parameters<typeof migrate>[0];
+
+/** A fresh program per run: commander keeps what it parsed on the command objects. */
+function buildProgram(io: CliIo, fail: (exitCode: number) => void): Command {
+  const lines: Console = {
+    out: (line) => io.out(`${line}\n`),
+    err: (line) => io.err(`${line}\n`),
+  };
+  /** Runs one command with its input and environment; failures become a message and exit code. */
+  const action =
+    <A extends unknown[]>(run: (context: Context, ...args: A) => Promise<void>) =>
+    async (...args: A) => {
+      const input = io.openInput();
+      try {
+        await run({ environment: io.environment(), input, console: lines }, ...args);
+      } catch (error) {
+        for (const line of describeFailure(error)) lines.err(`Error: ${line}`);
+        fail((error as { exitCode?: number }).exitCode ?? 1);
+      } finally {
+        input.close();
+      }
+    };
+
   const program = new Command()
     .name('cli')
     .description('auth-service administration commands')
     .showHelpAfterError()
-    .allowExcessArguments(false);
+    .allowExcessArguments(false)
+    // Subcommands inherit both: usage errors come back to runCli instead of exiting.
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
 
   program
     .command('createsuperuser')
@@ -125,9 +144,24 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Runs the command `args` names (without node and script) and resolves to its exit code. */
+export async function runCli(args: readonly string[], io: CliIo = processIo): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    // Usage errors and --help, already printed by commander.
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  }
+  return exitCode;
+}
+
+// Started as a script (not imported by a test). No top-level await: a module with one cannot be
+// loaded by require(), which test runners try first.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await buildProgram().parseAsync(process.argv);
   // Every command closes what it opened, but a dependency that failed half-way through start-up
   // may leave a pool or socket open; a command-line tool ends when its command does.
-  process.exit(process.exitCode ?? 0);
+  void runCli(process.argv.slice(2)).then((exitCode) => process.exit(exitCode));
 }

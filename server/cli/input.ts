@@ -17,18 +17,19 @@ export interface Input {
 /** Passes writes through to the terminal, except while muted. */
 class MutableOutput extends Writable {
   muted = false;
-  constructor(private readonly target: NodeJS.WriteStream) {
+  constructor(private readonly target: NodeJS.WritableStream) {
     super();
   }
-  override _write(chunk: Buffer, encoding: BufferEncoding, callback: () => void) {
-    if (!this.muted) this.target.write(chunk, encoding);
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void) {
+    if (!this.muted) this.target.write(chunk);
     callback();
   }
 }
 
+/** The process's streams, or a test's (a stream with `isTTY: true` stands in for a terminal). */
 export function openInput(
-  stdin: NodeJS.ReadStream = process.stdin,
-  stdout: NodeJS.WriteStream = process.stdout,
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+  stdout: NodeJS.WritableStream = process.stdout,
 ): Input {
   const interactive = !!stdin.isTTY;
   let readline: Interface | undefined;

@@ -16,8 +16,9 @@ export interface CommandEnvironment {
   variables: Record<string, string | undefined>;
 }
 
-export function loadCommandEnvironment(): CommandEnvironment {
-  const variables = readEnvironment();
+export function loadCommandEnvironment(
+  variables: Record<string, string | undefined> = readEnvironment(),
+): CommandEnvironment {
   // The service's development key, so a command and the service sign alike.
   return { config: withDevelopmentSecret(loadConfig(variables)).config, variables };
 }

@@ -1,12 +1,17 @@
 /**
- * The operator's CLI, run as a separate process against the test database and Redis, as an
- * operator would run it: flags and environment, stdin lines, and a pseudo-terminal (util-linux
- * `script`) for the interactive prompts.
+ * The operator's CLI against the test database and Redis. Its commands run in this process
+ * (server/cli.ts `runCli`) with their input and output handed in: flags and environment,
+ * stdin lines, and a stand-in terminal for the interactive prompts. Two smoke tests run it as
+ * the separate process an operator starts, to hold the wiring to the real streams and exit code.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { PassThrough, Writable } from 'node:stream';
 import { expect } from 'chai';
 import { decodeProtectedHeader } from 'jose';
 import pg from 'pg';
+import { runCli, type CliIo } from '../../server/cli.js';
+import { openInput } from '../../server/cli/input.js';
+import { loadCommandEnvironment } from '../../server/cli/runtime.js';
 import { NAME_CHARACTERS_MESSAGE } from '../../server/schemas/person-name.js';
 import { testEnvironment } from '../setup.js';
 import { bearer, createTestApp, TEST_SECRET_KEY, type TestApp } from '../helpers/app.js';
@@ -15,9 +20,8 @@ import { login, registerUser, uniqueEmail } from '../helpers/factories.js';
 import { closeLimitedApps, createLimitedApp } from '../helpers/rate-limit.js';
 import { TEST_DATABASE } from '../helpers/run-id.js';
 
-const CLI = ['--import', 'tsx', 'server/cli.ts'];
 const GOOD_PASSWORD = 'Zebra-Lamp-Quartz-42';
-const RUN_TIMEOUT_MS = 30_000;
+const PROCESS_TIMEOUT_MS = 30_000;
 
 interface Run {
   code: number | null;
@@ -45,13 +49,84 @@ function cliEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return variables;
 }
 
-/** Runs the CLI with `stdin` piped in (not a terminal), bounded in time. */
-function runCli(
+/** Input and output for one in-process run; `stdin` is what a pipe would carry. */
+function io(
+  env: Record<string, string> | undefined,
+  streams: { stdin: NodeJS.ReadableStream & { isTTY?: boolean }; stdout: NodeJS.WritableStream },
+  write: { out(text: string): void; err(text: string): void },
+): CliIo {
+  return {
+    ...write,
+    environment: () => loadCommandEnvironment(cliEnvironment(env)),
+    openInput: () => openInput(streams.stdin, streams.stdout),
+  };
+}
+
+/** Runs a command in this process with `stdin` piped in (not a terminal). */
+async function runCommand(
   args: string[],
   options: { stdin?: string; env?: Record<string, string> } = {},
 ): Promise<Run> {
+  const run = { code: null as number | null, stdout: '', stderr: '' };
+  const stdin = new PassThrough();
+  stdin.end(options.stdin ?? '');
+  const stdout = new PassThrough();
+  run.code = await runCli(
+    args,
+    io(
+      options.env,
+      { stdin, stdout },
+      { out: (text) => (run.stdout += text), err: (text) => (run.stderr += text) },
+    ),
+  );
+  return run;
+}
+
+/**
+ * Runs a command on a stand-in terminal (a stream marked as a TTY, so readline echoes what is
+ * typed unless the prompt hides it) and answers each prompt when it appears. Everything the
+ * terminal shows, stderr included, is in `stdout`.
+ */
+async function runOnTerminal(
+  args: string[],
+  dialogue: Array<[prompt: string, answer: string]>,
+): Promise<Run> {
+  const stdin = Object.assign(new PassThrough(), { isTTY: true });
+  let output = '';
+  let position = 0;
+  let step = 0;
+  const show = (text: string) => {
+    output += text;
+    while (step < dialogue.length) {
+      const [prompt, answer] = dialogue[step]!;
+      const found = output.indexOf(prompt, position);
+      if (found < 0) return;
+      position = found + prompt.length;
+      step += 1;
+      // Typed after the prompt is on screen, as a person would.
+      setImmediate(() => stdin.write(`${answer}\r`));
+    }
+  };
+  const terminal = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      show(chunk.toString());
+      done();
+    },
+  });
+  const code = await runCli(
+    args,
+    io(undefined, { stdin, stdout: terminal }, { out: show, err: show }),
+  );
+  expect(step, `answered ${step} of ${dialogue.length} prompts: ${output}`).to.equal(
+    dialogue.length,
+  );
+  return { code, stdout: output, stderr: '' };
+}
+
+/** Runs the CLI as its own process, as an operator does, bounded in time. */
+function runProcess(args: string[], options: { env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
       env: cliEnvironment(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -62,62 +137,22 @@ function runCli(
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`cli ${args.join(' ')} did not finish: ${stdout} ${stderr}`));
-    }, RUN_TIMEOUT_MS);
+    }, PROCESS_TIMEOUT_MS);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(options.stdin ?? '');
+    child.stdin.end();
   });
 }
 
-/** Runs the CLI on a pseudo-terminal and answers each prompt when it appears. */
-function runOnTerminal(args: string[], dialogue: Array<[prompt: string, answer: string]>) {
-  return new Promise<Run>((resolve, reject) => {
-    const command = ['node', ...CLI, ...args].join(' ');
-    const child = spawn('script', ['-qec', command, '/dev/null'], {
-      env: { ...cliEnvironment(), TERM: 'dumb' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let position = 0;
-    let step = 0;
-    const answerPrompts = () => {
-      while (step < dialogue.length) {
-        const [prompt, answer] = dialogue[step]!;
-        const found = output.indexOf(prompt, position);
-        if (found < 0) return;
-        position = found + prompt.length;
-        step += 1;
-        child.stdin.write(`${answer}\r`);
-      }
-    };
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      answerPrompts();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`no answer after step ${step}; output so far: ${JSON.stringify(output)}`));
-    }, RUN_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ code, stdout: output, stderr: '' });
-    });
-  });
-}
-
-const hasScript = spawnSync('script', ['--version']).status === 0;
-
-describe('the CLI (run as a process)', function () {
+describe('the CLI', function () {
   this.timeout(60_000);
   let testApp: TestApp;
 
   before(function () {
-    // A child process cannot share the in-memory embedded database.
+    // The embedded database serves one connection: the command's pool would wait on the app's.
     if (testEnvironment().database.description.startsWith('embedded')) this.skip();
   });
   beforeEach(async () => {
@@ -132,7 +167,7 @@ describe('the CLI (run as a process)', function () {
   describe('createsuperuser', () => {
     it('creates a verified staff superuser from flags and AUTH_SUPERUSER_PASSWORD', async () => {
       const email = uniqueEmail('root');
-      const run = await runCli(
+      const run = await runCommand(
         ['createsuperuser', '--email', email.toUpperCase(), '--full-name', 'Root'],
         {
           env: { AUTH_SUPERUSER_PASSWORD: GOOD_PASSWORD },
@@ -162,7 +197,7 @@ describe('the CLI (run as a process)', function () {
 
     it('reads missing values from stdin, one per line, for scripts', async () => {
       const email = uniqueEmail('piped');
-      const run = await runCli(['createsuperuser'], {
+      const run = await runCommand(['createsuperuser'], {
         stdin: `${email}\nPiped Person\n${GOOD_PASSWORD}\n`,
       });
       expect(run.code, run.stderr).to.equal(0);
@@ -171,22 +206,25 @@ describe('the CLI (run as a process)', function () {
       await login(testApp, email, GOOD_PASSWORD);
 
       const withFlags = uniqueEmail('flags');
-      const second = await runCli(['createsuperuser', '--email', withFlags, '--full-name', 'F'], {
-        stdin: `${GOOD_PASSWORD}\n`,
-      });
+      const second = await runCommand(
+        ['createsuperuser', '--email', withFlags, '--full-name', 'F'],
+        {
+          stdin: `${GOOD_PASSWORD}\n`,
+        },
+      );
       expect(second.code, second.stderr).to.equal(0);
       await login(testApp, withFlags, GOOD_PASSWORD);
     });
 
     it('applies the password policy: a weak password fails with a clear message and no account', async () => {
       const email = uniqueEmail('weak');
-      const piped = await runCli(['createsuperuser', '--email', email, '--full-name', 'Weak'], {
+      const piped = await runCommand(['createsuperuser', '--email', email, '--full-name', 'Weak'], {
         stdin: '12345678\n',
       });
       expect(piped.code).to.equal(1);
       expect(piped.stderr).to.include('Error: This password is entirely numeric.');
       expect(piped.stderr).to.include('Error: This password is too common.');
-      const fromVariable = await runCli(
+      const fromVariable = await runCommand(
         ['createsuperuser', '--email', email, '--full-name', 'Weak'],
         {
           env: { AUTH_SUPERUSER_PASSWORD: email },
@@ -201,7 +239,7 @@ describe('the CLI (run as a process)', function () {
 
     it('refuses a taken email (in any letter case) and an invalid one', async () => {
       const existing = await signedIn(testApp);
-      const taken = await runCli(
+      const taken = await runCommand(
         ['createsuperuser', '--email', existing.email.toUpperCase(), '--full-name', 'Dup'],
         { env: { AUTH_SUPERUSER_PASSWORD: GOOD_PASSWORD } },
       );
@@ -210,7 +248,7 @@ describe('the CLI (run as a process)', function () {
       expect(await models().User.count()).to.equal(1);
       expect((await findUser(existing.email))!.isSuperuser).to.equal(false);
 
-      const invalid = await runCli(
+      const invalid = await runCommand(
         ['createsuperuser', '--email', 'not-an-email', '--full-name', 'X'],
         {
           env: { AUTH_SUPERUSER_PASSWORD: GOOD_PASSWORD },
@@ -223,7 +261,7 @@ describe('the CLI (run as a process)', function () {
     it('refuses a name with control or invisible characters, as the API does', async () => {
       for (const name of ['Root\n\nYour account is locked', 'Root \u202Egnp.exe']) {
         const email = uniqueEmail('named');
-        const run = await runCli(['createsuperuser', '--email', email, '--full-name', name], {
+        const run = await runCommand(['createsuperuser', '--email', email, '--full-name', name], {
           env: { AUTH_SUPERUSER_PASSWORD: GOOD_PASSWORD },
         });
         expect(run.code, run.stderr).to.equal(1);
@@ -233,41 +271,44 @@ describe('the CLI (run as a process)', function () {
     });
 
     it('fails clearly when stdin ends before the password is given', async () => {
-      const run = await runCli(['createsuperuser', '--email', uniqueEmail(), '--full-name', 'X']);
+      const run = await runCommand([
+        'createsuperuser',
+        '--email',
+        uniqueEmail(),
+        '--full-name',
+        'X',
+      ]);
       expect(run.code).to.equal(1);
       expect(run.stderr.trim()).to.equal('Error: Input ended before password was given.');
     });
 
-    (hasScript ? it : it.skip)(
-      'prompts on a terminal, hides the password, and asks again after a mismatch or a weak one',
-      async () => {
-        const email = uniqueEmail('tty');
-        const secretAttempt = 'Mismatch-Zebra-77';
-        const run = await runOnTerminal(
-          ['createsuperuser'],
-          [
-            ['Email: ', 'not-an-email'],
-            ['Email: ', email],
-            ['Full name: ', 'Terminal Person'],
-            ['Password: ', secretAttempt],
-            ['Password (again): ', 'something-else'],
-            ['Password: ', '1234'],
-            ['Password (again): ', '1234'],
-            ['Password: ', GOOD_PASSWORD],
-            ['Password (again): ', GOOD_PASSWORD],
-          ],
-        );
-        expect(run.code, run.stdout).to.equal(0);
-        expect(run.stdout).to.include('Error: Enter a valid email address.');
-        expect(run.stdout).to.include("Error: Your passwords didn't match.");
-        expect(run.stdout).to.include('Error: This password is entirely numeric.');
-        expect(run.stdout).to.include(`Superuser created: ${email}`);
-        for (const secret of [secretAttempt, 'something-else', GOOD_PASSWORD])
-          expect(run.stdout, 'a typed password was echoed').to.not.include(secret);
-        expect(run.stdout).to.include(email); // visible answers are echoed
-        await login(testApp, email, GOOD_PASSWORD);
-      },
-    );
+    it('prompts on a terminal, hides the password, and asks again after a mismatch or a weak one', async () => {
+      const email = uniqueEmail('tty');
+      const secretAttempt = 'Mismatch-Zebra-77';
+      const run = await runOnTerminal(
+        ['createsuperuser'],
+        [
+          ['Email: ', 'not-an-email'],
+          ['Email: ', email],
+          ['Full name: ', 'Terminal Person'],
+          ['Password: ', secretAttempt],
+          ['Password (again): ', 'something-else'],
+          ['Password: ', '1234'],
+          ['Password (again): ', '1234'],
+          ['Password: ', GOOD_PASSWORD],
+          ['Password (again): ', GOOD_PASSWORD],
+        ],
+      );
+      expect(run.code, run.stdout).to.equal(0);
+      expect(run.stdout).to.include('Error: Enter a valid email address.');
+      expect(run.stdout).to.include("Error: Your passwords didn't match.");
+      expect(run.stdout).to.include('Error: This password is entirely numeric.');
+      expect(run.stdout).to.include(`Superuser created: ${email}`);
+      for (const secret of [secretAttempt, 'something-else', GOOD_PASSWORD])
+        expect(run.stdout, 'a typed password was echoed').to.not.include(secret);
+      expect(run.stdout).to.include(email); // visible answers are echoed
+      await login(testApp, email, GOOD_PASSWORD);
+    });
   });
 
   describe('changepassword', () => {
@@ -275,7 +316,7 @@ describe('the CLI (run as a process)', function () {
       if (!testEnvironment().redisUrl) this.skip();
       const user = await signedIn(testApp);
       expect((await profile(user.access)).status).to.equal(200);
-      const run = await runCli(['changepassword', user.email], { stdin: `${GOOD_PASSWORD}\n` });
+      const run = await runCommand(['changepassword', user.email], { stdin: `${GOOD_PASSWORD}\n` });
       expect(run.code, run.stderr).to.equal(0);
       expect(run.stdout.trim()).to.equal(
         `Password changed for ${user.email}; 1 session signed out.`,
@@ -309,7 +350,7 @@ describe('the CLI (run as a process)', function () {
       }
       expect((await loginAs(user.password)).status, 'locked').to.equal(429);
 
-      const run = await runCli(['changepassword', user.email], { stdin: `${GOOD_PASSWORD}\n` });
+      const run = await runCommand(['changepassword', user.email], { stdin: `${GOOD_PASSWORD}\n` });
       expect(run.code, run.stderr).to.equal(0);
 
       expect((await loginAs(GOOD_PASSWORD)).status, 'the lock is lifted').to.equal(200);
@@ -328,7 +369,7 @@ describe('the CLI (run as a process)', function () {
     });
 
     it('fails for an unknown email and for a password the policy refuses', async () => {
-      const missing = await runCli(['changepassword', 'nobody@example.com'], {
+      const missing = await runCommand(['changepassword', 'nobody@example.com'], {
         stdin: `${GOOD_PASSWORD}\n`,
       });
       expect(missing.code).to.equal(1);
@@ -336,7 +377,7 @@ describe('the CLI (run as a process)', function () {
         'Error: No user with the email address nobody@example.com.',
       );
       const user = await signedIn(testApp);
-      const weak = await runCli(['changepassword', user.email], { stdin: 'password\n' });
+      const weak = await runCommand(['changepassword', user.email], { stdin: 'password\n' });
       expect(weak.code).to.equal(1);
       expect(weak.stderr).to.include('Error: This password is too common.');
       await login(testApp, user.email, user.password);
@@ -347,7 +388,7 @@ describe('the CLI (run as a process)', function () {
     it('deletes the account: its token is refused at once, the outbox holds only the last notice', async function () {
       if (!testEnvironment().redisUrl) this.skip();
       const user = await signedIn(testApp);
-      const run = await runCli(['deleteuser', user.email]);
+      const run = await runCommand(['deleteuser', user.email]);
       expect(run.code, run.stderr).to.equal(0);
       expect(run.stdout.trim()).to.equal(
         `Deleted ${user.email} and its personal data; every session signed out.`,
@@ -364,7 +405,7 @@ describe('the CLI (run as a process)', function () {
         raw: true,
       });
       expect(queued.map((email) => email.kind)).to.deep.equal(['account_deleted']);
-      const unknown = await runCli(['deleteuser', user.email]);
+      const unknown = await runCommand(['deleteuser', user.email]);
       expect(unknown.code).to.equal(1);
     });
   });
@@ -374,7 +415,7 @@ describe('the CLI (run as a process)', function () {
       if (!testEnvironment().redisUrl) this.skip();
       const user = await signedIn(testApp);
       expect((await profile(user.access)).status).to.equal(200);
-      const run = await runCli(['deactivate', user.email]);
+      const run = await runCommand(['deactivate', user.email]);
       expect(run.code, run.stderr).to.equal(0);
       expect(run.stdout.trim()).to.equal(`Deactivated ${user.email}; 1 session signed out.`);
       const refused = await profile(user.access);
@@ -393,23 +434,23 @@ describe('the CLI (run as a process)', function () {
       });
       expect(queued.map((email) => email.kind)).to.deep.equal(['account_deactivated']);
 
-      const again = await runCli(['deactivate', user.email]);
+      const again = await runCommand(['deactivate', user.email]);
       expect(again.code).to.equal(0);
       expect(again.stdout.trim()).to.equal(`${user.email} was already deactivated.`);
     });
 
     it('keeps the last active superuser unless --force is given, and fails for an unknown email', async () => {
       const root = await superuser(testApp);
-      const refused = await runCli(['deactivate', root.email]);
+      const refused = await runCommand(['deactivate', root.email]);
       expect(refused.code).to.equal(1);
       expect(refused.stderr).to.include('is the last active superuser');
       expect((await findUser(root.email))!.isActive).to.equal(true);
 
-      const forced = await runCli(['deactivate', root.email, '--force']);
+      const forced = await runCommand(['deactivate', root.email, '--force']);
       expect(forced.code, forced.stderr).to.equal(0);
       expect((await findUser(root.email))!.isActive).to.equal(false);
 
-      const unknown = await runCli(['deactivate', 'ghost@example.com']);
+      const unknown = await runCommand(['deactivate', 'ghost@example.com']);
       expect(unknown.code).to.equal(1);
       expect(unknown.stderr.trim()).to.equal(
         'Error: No user with the email address ghost@example.com.',
@@ -428,10 +469,10 @@ describe('the CLI (run as a process)', function () {
         await client.query(`DROP DATABASE IF EXISTS "${name}"`);
         await client.query(`CREATE DATABASE "${name}"`);
         const env = { DATABASE_URL: `${admin}/${name}` };
-        const first = await runCli(['migrate'], { env });
+        const first = await runCommand(['migrate'], { env });
         expect(first.code, first.stderr).to.equal(0);
         expect(first.stdout).to.match(/^Applied .*create-users$/m);
-        const second = await runCli(['migrate'], { env });
+        const second = await runCommand(['migrate'], { env });
         expect(second.code).to.equal(0);
         expect(second.stdout.trim()).to.equal('No migrations to apply.');
       } finally {
@@ -441,12 +482,14 @@ describe('the CLI (run as a process)', function () {
     });
 
     it('reports bad configuration and an unreachable database in one line, non-zero', async () => {
-      const badUrl = await runCli(['migrate'], { env: { DATABASE_URL: 'mysql://localhost/x' } });
+      const badUrl = await runCommand(['migrate'], {
+        env: { DATABASE_URL: 'mysql://localhost/x' },
+      });
       expect(badUrl.code).to.equal(1);
       expect(badUrl.stderr.trim()).to.equal(
         'Error: Invalid configuration: DATABASE_URL: expected a postgres:// URL (got "mysql://localhost/x")',
       );
-      const down = await runCli(['migrate'], {
+      const down = await runCommand(['migrate'], {
         env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nothing' },
       });
       expect(down.code).to.equal(1);
@@ -456,7 +499,7 @@ describe('the CLI (run as a process)', function () {
   });
 
   it('answers an unknown command with usage and a non-zero exit code', async () => {
-    const run = await runCli(['frobnicate']);
+    const run = await runCommand(['frobnicate']);
     expect(run.code).to.not.equal(0);
     expect(run.stderr).to.include("unknown command 'frobnicate'");
   });
@@ -469,11 +512,11 @@ describe('the CLI (run as a process)', function () {
       const user = await registerUser(app);
       const oldKid = decodeProtectedHeader(user.access).kid!;
 
-      const listed = await runCli(['keys', 'list'], { env: EDDSA });
+      const listed = await runCommand(['keys', 'list'], { env: EDDSA });
       expect(listed.code, listed.stderr).to.equal(0);
       expect(listed.stdout).to.match(new RegExp(`${oldKid}\\tEdDSA\\tsigning`));
 
-      const rotated = await runCli(['keys', 'rotate'], { env: EDDSA });
+      const rotated = await runCommand(['keys', 'rotate'], { env: EDDSA });
       expect(rotated.code, rotated.stderr).to.equal(0);
       const newKid = /^New signing key (\S+):/.exec(rotated.stdout)?.[1];
       expect(newKid, rotated.stdout).to.be.a('string');
@@ -495,10 +538,10 @@ describe('the CLI (run as a process)', function () {
         (await app.http().get('/api/auth/profile/').set(bearer(fresh.access))).status,
       ).to.equal(200);
 
-      const refused = await runCli(['keys', 'retire', oldKid], { env: EDDSA });
+      const refused = await runCommand(['keys', 'retire', oldKid], { env: EDDSA });
       expect(refused.code).to.equal(1);
       expect(refused.stderr).to.match(/--force/);
-      const retired = await runCli(['keys', 'retire', oldKid, '--force'], { env: EDDSA });
+      const retired = await runCommand(['keys', 'retire', oldKid, '--force'], { env: EDDSA });
       expect(retired.code, retired.stderr).to.equal(0);
       await app.deps.keyRing.reload();
       expect((await app.http().get('/api/auth/profile/').set(bearer(user.access))).status).to.equal(
@@ -507,9 +550,32 @@ describe('the CLI (run as a process)', function () {
     });
 
     it('refuses to rotate under HS256, with one line', async () => {
-      const run = await runCli(['keys', 'rotate']);
+      const run = await runCommand(['keys', 'rotate']);
       expect(run.code).to.equal(1);
       expect(run.stderr.trim()).to.match(/^Error: JWT_ALGORITHM is HS256/);
+    });
+  });
+
+  describe('as its own process (smoke)', () => {
+    it('creates a superuser from flags and AUTH_SUPERUSER_PASSWORD, exit code 0', async () => {
+      const email = uniqueEmail('spawned');
+      const run = await runProcess(['createsuperuser', '--email', email, '--full-name', 'Root'], {
+        env: { AUTH_SUPERUSER_PASSWORD: GOOD_PASSWORD },
+      });
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout).to.equal(`Superuser created: ${email}\n`);
+      expect(run.stderr).to.equal('');
+      expect(await findUser(email)).to.include({ isSuperuser: true, isVerified: true });
+      await login(testApp, email, GOOD_PASSWORD);
+    });
+
+    it('reports a failing command in one line on stderr, with exit code 1', async () => {
+      const run = await runProcess(['migrate'], { env: { DATABASE_URL: 'mysql://localhost/x' } });
+      expect(run.code).to.equal(1);
+      expect(run.stdout).to.equal('');
+      expect(run.stderr).to.equal(
+        'Error: Invalid configuration: DATABASE_URL: expected a postgres:// URL (got "mysql://localhost/x")\n',
+      );
     });
   });
 });
