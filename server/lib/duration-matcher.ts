@@ -10,6 +10,17 @@
  */
 import { performance } from 'node:perf_hooks';
 
+/** A monotonic clock in milliseconds and a way to wait on it; tests pass one they move. */
+export interface Stopwatch {
+  now(): number;
+  wait(ms: number): Promise<void>;
+}
+
+const realStopwatch: Stopwatch = {
+  now: () => performance.now(),
+  wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
 export class DurationMatcher {
   private readonly samples: number[] = [];
   private next = 0;
@@ -19,16 +30,17 @@ export class DurationMatcher {
     private readonly capacity = 32,
     /** Never wait longer than this, whatever a stalled real request took. */
     private readonly maxWaitMs = 2000,
+    private readonly stopwatch: Stopwatch = realStopwatch,
   ) {}
 
   /** A timestamp to pass to `record` or `waitFrom`. */
   start(): number {
-    return performance.now();
+    return this.stopwatch.now();
   }
 
   /** The real path finished: remember how long it took since `startedAt`. */
   record(startedAt: number): void {
-    const duration = performance.now() - startedAt;
+    const duration = this.stopwatch.now() - startedAt;
     if (this.samples.length < this.capacity) this.samples.push(duration);
     else this.samples[this.next] = duration;
     this.next = (this.next + 1) % this.capacity;
@@ -38,7 +50,7 @@ export class DurationMatcher {
   async waitFrom(startedAt: number): Promise<void> {
     if (!this.samples.length) return;
     const target = this.samples[Math.floor(Math.random() * this.samples.length)]!;
-    const remaining = Math.min(target, this.maxWaitMs) - (performance.now() - startedAt);
-    if (remaining >= 1) await new Promise((resolve) => setTimeout(resolve, remaining));
+    const remaining = Math.min(target, this.maxWaitMs) - (this.stopwatch.now() - startedAt);
+    if (remaining >= 1) await this.stopwatch.wait(remaining);
   }
 }

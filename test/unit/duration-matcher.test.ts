@@ -1,47 +1,86 @@
 import { expect } from 'chai';
-import { performance } from 'node:perf_hooks';
-import { DurationMatcher } from '../../server/lib/duration-matcher.js';
+import { DurationMatcher, type Stopwatch } from '../../server/lib/duration-matcher.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A stopwatch that moves only when told, and records each wait (which moves it too). */
+class ManualStopwatch implements Stopwatch {
+  current = 1_000;
+  readonly waits: number[] = [];
+  now() {
+    return this.current;
+  }
+  advance(ms: number) {
+    this.current += ms;
+  }
+  async wait(ms: number) {
+    this.waits.push(ms);
+    this.current += ms;
+  }
+}
 
-async function timed(work: () => Promise<void>) {
-  const started = performance.now();
+/** How long `waitFrom` waited, on the manual stopwatch. */
+async function waited(stopwatch: ManualStopwatch, work: () => Promise<void>) {
+  const before = stopwatch.now();
   await work();
-  return performance.now() - started;
+  return stopwatch.now() - before;
 }
 
 describe('DurationMatcher (unknown emails wait as long as known ones)', () => {
-  it('does not wait before any real request has been measured', async () => {
-    const matcher = new DurationMatcher();
-    expect(await timed(() => matcher.waitFrom(matcher.start()))).to.be.below(5);
+  let stopwatch: ManualStopwatch;
+  beforeEach(() => {
+    stopwatch = new ManualStopwatch();
   });
 
-  it('makes the miss path last about as long as the measured real path', async () => {
-    const matcher = new DurationMatcher();
-    for (let index = 0; index < 3; index += 1) {
-      const startedAt = matcher.start();
-      await sleep(40);
-      matcher.record(startedAt);
+  /** A real request that took `ms`. */
+  const realRequest = (matcher: DurationMatcher, ms: number) => {
+    const startedAt = matcher.start();
+    stopwatch.advance(ms);
+    matcher.record(startedAt);
+  };
+
+  it('does not wait before any real request has been measured', async () => {
+    const matcher = new DurationMatcher(32, 2000, stopwatch);
+    expect(await waited(stopwatch, () => matcher.waitFrom(matcher.start()))).to.equal(0);
+    expect(stopwatch.waits).to.deep.equal([]);
+  });
+
+  it('makes the miss path last as long as one of the measured real paths', async () => {
+    const matcher = new DurationMatcher(32, 2000, stopwatch);
+    for (const ms of [40, 40, 40]) realRequest(matcher, ms);
+    expect(await waited(stopwatch, () => matcher.waitFrom(matcher.start()))).to.equal(40);
+
+    const mixed = new DurationMatcher(32, 2000, stopwatch);
+    for (const ms of [30, 50, 70]) realRequest(mixed, ms);
+    for (let miss = 0; miss < 20; miss += 1) {
+      expect(await waited(stopwatch, () => mixed.waitFrom(mixed.start()))).to.be.oneOf([
+        30, 50, 70,
+      ]);
     }
-    const waited = await timed(() => matcher.waitFrom(matcher.start()));
-    expect(waited).to.be.within(35, 120);
   });
 
   it('counts the time the miss path already spent', async () => {
-    const matcher = new DurationMatcher();
-    const startedAt = matcher.start();
-    await sleep(40);
-    matcher.record(startedAt);
+    const matcher = new DurationMatcher(32, 2000, stopwatch);
+    realRequest(matcher, 40);
     const missStarted = matcher.start();
-    await sleep(30);
-    expect(await timed(() => matcher.waitFrom(missStarted))).to.be.below(25);
+    stopwatch.advance(30);
+    expect(await waited(stopwatch, () => matcher.waitFrom(missStarted))).to.equal(10);
+    // A miss that already took longer than the real path does not wait at all.
+    const slowMiss = matcher.start();
+    stopwatch.advance(55);
+    await matcher.waitFrom(slowMiss);
+    expect(stopwatch.waits).to.deep.equal([10]);
   });
 
   it('never waits longer than its cap', async () => {
-    const matcher = new DurationMatcher(4, 20);
-    const startedAt = matcher.start();
-    await sleep(80);
-    matcher.record(startedAt);
-    expect(await timed(() => matcher.waitFrom(matcher.start()))).to.be.below(60);
+    const matcher = new DurationMatcher(4, 20, stopwatch);
+    realRequest(matcher, 80);
+    expect(await waited(stopwatch, () => matcher.waitFrom(matcher.start()))).to.equal(20);
+  });
+
+  it('draws from the most recent durations only', async () => {
+    const matcher = new DurationMatcher(2, 2000, stopwatch);
+    for (const ms of [500, 20, 20]) realRequest(matcher, ms);
+    for (let miss = 0; miss < 10; miss += 1) {
+      expect(await waited(stopwatch, () => matcher.waitFrom(matcher.start()))).to.equal(20);
+    }
   });
 });
