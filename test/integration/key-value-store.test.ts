@@ -1,7 +1,7 @@
 /**
  * One suite, two stores: whatever the service keeps in Redis behaves the same when the
- * zero-setup in-process store stands in for it. TTLs are real (Redis keeps its own clock),
- * so the expiry cases sleep just over a second.
+ * zero-setup in-process store stands in for it. Expiry cases move time instead of sleeping: the
+ * in-process store's clock, or the TTLs of the suite's keys in Redis (helpers/redis-time.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
@@ -14,6 +14,8 @@ import { createLogger } from '../../server/lib/logger.js';
 import { RedisConnection } from '../../server/lib/redis-connection.js';
 import { RedisKeyValueStore } from '../../server/lib/redis-store.js';
 import { testEnvironment } from '../setup.js';
+import { ManualClock } from '../helpers/clock.js';
+import { redisTime } from '../helpers/redis-time.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -21,6 +23,8 @@ const silent = createLogger({ level: 'silent', pretty: false });
 
 interface StoreUnderTest {
   store: KeyValueStore;
+  /** Lets `seconds` pass for the store's TTLs. */
+  advanceSeconds(seconds: number): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -29,6 +33,7 @@ function describeKeyValueStore(name: string, open: () => Promise<StoreUnderTest 
     this.timeout(10_000);
     let subject: StoreUnderTest;
     let store: KeyValueStore;
+    const advanceSeconds = (seconds: number) => subject.advanceSeconds(seconds);
 
     beforeEach(async function () {
       const opened = await open();
@@ -55,7 +60,9 @@ function describeKeyValueStore(name: string, open: () => Promise<StoreUnderTest 
       expect(await store.setIfAbsent('claim', 'first', 1)).to.equal(true);
       expect(await store.get('short')).to.equal('lived');
 
-      await sleep(1150);
+      await advanceSeconds(0.9);
+      expect(await store.get('short')).to.equal('lived');
+      await advanceSeconds(0.2);
       expect(await store.get('short')).to.equal(null);
       expect(await store.get('forever')).to.equal('kept');
       // An expired claim can be taken again.
@@ -95,9 +102,9 @@ function describeKeyValueStore(name: string, open: () => Promise<StoreUnderTest 
 
     it('starts the counter TTL at the first increment and never extends it', async () => {
       expect(await store.increment('attempts', 1)).to.equal(1);
-      await sleep(600);
+      await advanceSeconds(0.6);
       expect(await store.increment('attempts', 1)).to.equal(2);
-      await sleep(600);
+      await advanceSeconds(0.6);
       // 1.2 s after the first increment the window is over, although the second was 0.6 s ago.
       expect(await store.get('attempts')).to.equal(null);
       expect(await store.increment('attempts', 1)).to.equal(1);
@@ -117,28 +124,33 @@ function describeKeyValueStore(name: string, open: () => Promise<StoreUnderTest 
 }
 
 describeKeyValueStore('in process (MemoryKeyValueStore)', async () => {
-  const store = new MemoryKeyValueStore();
-  return { store, dispose: () => store.close() };
+  const clock = new ManualClock();
+  const store = new MemoryKeyValueStore(() => clock.now().getTime());
+  return {
+    store,
+    advanceSeconds: async (seconds) => clock.advanceSeconds(seconds),
+    dispose: () => store.close(),
+  };
 });
 
 describeKeyValueStore('Redis (RedisKeyValueStore)', async () => {
   const url = testEnvironment().redisUrl;
   if (!url) return null;
+  const keyPrefix = `${testEnvironment().redisKeyPrefix}kv-suite:${randomUUID()}:`;
   const connection = new RedisConnection(
-    {
-      topology: { kind: 'single', url },
-      keyPrefix: `${testEnvironment().redisKeyPrefix}kv-suite:${randomUUID()}:`,
-      commandTimeoutMs: 1000,
-    },
+    { topology: { kind: 'single', url }, keyPrefix, commandTimeoutMs: 1000 },
     silent,
   );
   if (!(await connection.connect(3000))) throw new Error(`Redis at ${url} did not answer`);
   const store = new RedisKeyValueStore(connection);
+  const time = await redisTime(url, keyPrefix);
   return {
     store,
+    advanceSeconds: (seconds) => time.advanceSeconds(seconds),
     async dispose() {
       await store.clearPrefix();
       await connection.close();
+      await time.close();
     },
   };
 });
@@ -209,13 +221,13 @@ describe('the Redis store when Redis goes away', function () {
     await store.set('survivor', 'still here', 60);
 
     await proxy.stop();
-    await expectUnavailableQuickly(store.get('survivor'), 1000);
-    await expectUnavailableQuickly(store.ping(), 1000);
-    await expectUnavailableQuickly(store.increment('hits', 60), 1000);
+    await expectUnavailableQuickly(store.get('survivor'), 2500);
+    await expectUnavailableQuickly(store.ping(), 2500);
+    await expectUnavailableQuickly(store.increment('hits', 60), 2500);
 
     await proxy.start();
     // Reconnection backs off to at most 2 s, so it is back within a few seconds.
-    expect(await eventually(() => store.get('survivor'), 5000)).to.equal('still here');
+    expect(await eventually(() => store.get('survivor'), 8000)).to.equal('still here');
     await store.clearPrefix();
   });
 
@@ -225,20 +237,20 @@ describe('the Redis store when Redis goes away', function () {
     await store.ping();
 
     proxy.hang();
-    await expectUnavailableQuickly(store.get('anything'), 1500);
+    await expectUnavailableQuickly(store.get('anything'), 3000);
 
     proxy.resume();
-    await eventually(() => store.ping(), 5000);
+    await eventually(() => store.ping(), 8000);
   });
 
   it('starts while Redis is down and connects once it is up', async () => {
     await proxy.stop();
     openThroughProxy();
     expect(await connection!.connect(500)).to.equal(false);
-    await expectUnavailableQuickly(store.get('anything'), 1000);
+    await expectUnavailableQuickly(store.get('anything'), 2500);
 
     await proxy.start();
-    await eventually(() => store.ping(), 5000);
+    await eventually(() => store.ping(), 8000);
     await store.set('late', 'arrival', 60);
     expect(await store.get('late')).to.equal('arrival');
     await store.clearPrefix();
