@@ -1,9 +1,11 @@
 /**
  * The limiter on its own, in process and on Redis: quotas, the failed-login lockout with its
- * doubling locks, and what happens while Redis is away. Windows are a second or two, so some
- * cases sleep just over one.
+ * doubling locks, and what happens while Redis is away. Windows are a second or two, and time
+ * is moved, never waited for: the in-process counters run on fake timers, the Redis ones have
+ * their keys' TTLs moved (helpers/redis-time.ts).
  */
 import { randomUUID } from 'node:crypto';
+import FakeTimers from '@sinonjs/fake-timers';
 import { expect } from 'chai';
 import { createLogger } from '../../server/lib/logger.js';
 import type { Logger } from '../../server/lib/logger.js';
@@ -12,6 +14,7 @@ import type { RateLimitSettings } from '../../server/lib/rate-limit/limiter.js';
 import { RedisConnection } from '../../server/lib/redis-connection.js';
 import { testEnvironment } from '../setup.js';
 import { recordingLogger, sleep } from '../helpers/rate-limit.js';
+import { redisTime } from '../helpers/redis-time.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const silent = createLogger({ level: 'silent', pretty: false });
@@ -40,13 +43,14 @@ function redisDb(url: string) {
 }
 
 /** Limits on their own Redis connection, which closes with them. */
-async function openOnRedis(url: string, commandTimeoutMs: number, logger: Logger) {
+async function openOnRedis(
+  url: string,
+  commandTimeoutMs: number,
+  logger: Logger,
+  keyPrefix = `${testEnvironment().redisKeyPrefix}rl-unit:${randomUUID()}:`,
+) {
   const connection = new RedisConnection(
-    {
-      topology: { kind: 'single', url },
-      keyPrefix: `${testEnvironment().redisKeyPrefix}rl-unit:${randomUUID()}:`,
-      commandTimeoutMs,
-    },
+    { topology: { kind: 'single', url }, keyPrefix, commandTimeoutMs },
     logger,
   );
   await connection.connect(3000);
@@ -58,19 +62,29 @@ async function openOnRedis(url: string, commandTimeoutMs: number, logger: Logger
   });
 }
 
-function describeLimiter(name: string, open: () => Promise<OpenedRateLimits | null>) {
+interface LimitsUnderTest {
+  limits: OpenedRateLimits;
+  /** Lets `seconds` pass for the counters. */
+  advanceSeconds(seconds: number): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+function describeLimiter(name: string, open: () => Promise<LimitsUnderTest | null>) {
   describe(`rate limits: ${name}`, function () {
     this.timeout(15_000);
+    let subject: LimitsUnderTest;
     let limits: OpenedRateLimits;
+    const advanceSeconds = (seconds: number) => subject.advanceSeconds(seconds);
 
     beforeEach(async function () {
       const opened = await open();
       if (!opened) return this.skip();
-      limits = opened;
+      subject = opened;
+      limits = opened.limits;
     });
 
     afterEach(async () => {
-      await limits?.close();
+      await subject?.dispose();
     });
 
     it('allows the configured count, refuses the next with the wait, and allows again after the window', async () => {
@@ -83,7 +97,7 @@ function describeLimiter(name: string, open: () => Promise<OpenedRateLimits | nu
       expect((await limits.consume('loginIp', '203.0.113.10')).allowed).to.equal(true);
       expect((await limits.consume('registerIp', '203.0.113.9')).allowed).to.equal(true);
 
-      await sleep(1100);
+      await advanceSeconds(1.1);
       expect((await limits.consume('loginIp', '203.0.113.9')).allowed).to.equal(true);
     });
 
@@ -112,14 +126,14 @@ function describeLimiter(name: string, open: () => Promise<OpenedRateLimits | nu
       expect((await verdictNow('  VICTIM@example.com ')).allowed).to.equal(false);
       expect((await verdictNow('other@example.com')).allowed).to.equal(true);
 
-      await sleep(1100);
+      await advanceSeconds(1.1);
       expect((await verdictNow(email)).allowed).to.equal(true);
       await fail(email);
       await fail(email);
       expect(await verdictNow(email)).to.deep.include({ allowed: false, resetSeconds: 2 });
-      await sleep(1100);
+      await advanceSeconds(1.1);
       expect((await verdictNow(email)).allowed, 'second lock lasts 2 s').to.equal(false);
-      await sleep(1000);
+      await advanceSeconds(1);
       expect((await verdictNow(email)).allowed).to.equal(true);
       // The cap: a third lock would be 4 s, the cap is 3 s.
       await fail(email);
@@ -162,12 +176,35 @@ function describeLimiter(name: string, open: () => Promise<OpenedRateLimits | nu
   });
 }
 
-describeLimiter('in process', () => openRateLimits(settings(), { redis: null, logger: silent }));
+// rate-limiter-flexible's in-process counters read Date.now() and expire by setTimeout: both are
+// faked for these tests only (mocha keeps its own timers).
+describeLimiter('in process', async () => {
+  const clock = FakeTimers.install({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+  const limits = await openRateLimits(settings(), { redis: null, logger: silent });
+  return {
+    limits,
+    advanceSeconds: async (seconds) => void (await clock.tickAsync(seconds * 1000)),
+    async dispose() {
+      await limits.close();
+      clock.uninstall();
+    },
+  };
+});
 
 describeLimiter('on Redis', async () => {
   const url = testEnvironment().redisUrl;
   if (!url) return null;
-  return openOnRedis(url, 500, silent);
+  const keyPrefix = `${testEnvironment().redisKeyPrefix}rl-unit:${randomUUID()}:`;
+  const limits = await openOnRedis(url, 500, silent, keyPrefix);
+  const time = await redisTime(url, keyPrefix);
+  return {
+    limits,
+    advanceSeconds: (seconds) => time.advanceSeconds(seconds),
+    async dispose() {
+      await limits.close();
+      await time.close();
+    },
+  };
 });
 
 describe('rate limits when switched off', () => {
