@@ -11,6 +11,7 @@ import {
   closeLimitedApps,
   countPasswordChecks,
   createLimitedApp,
+  testWindowSeconds,
   waitOut,
 } from '../helpers/rate-limit.js';
 
@@ -28,16 +29,17 @@ describe('failed-login lockout per account', function () {
   this.timeout(20_000);
   afterEach(closeLimitedApps);
 
-  const LOCKOUT = {
+  /** Three failures, then locks of one window (helpers/rate-limit.ts), then two, ... */
+  const lockout = () => ({
     RATE_LIMIT_LOGIN_ACCOUNT_FAILURES: '3',
-    RATE_LIMIT_LOGIN_ACCOUNT_WINDOW: '2',
-    RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK: '60',
-  };
+    RATE_LIMIT_LOGIN_ACCOUNT_WINDOW: String(testWindowSeconds()),
+    RATE_LIMIT_LOGIN_ACCOUNT_MAX_LOCK: String(testWindowSeconds() * 30),
+  });
   const login = (testApp: TestApp, email: string, password: string) =>
     testApp.http().post('/api/auth/login/').send({ email, password });
 
   it('locks the account after the configured failures: even the right password gets 429, with no password check', async () => {
-    const testApp = await createLimitedApp(LOCKOUT);
+    const testApp = await createLimitedApp(lockout());
     const user = await registerUser(testApp);
     const other = await registerUser(testApp);
     const counter = countPasswordChecks(testApp);
@@ -48,7 +50,7 @@ describe('failed-login lockout per account', function () {
     expect(counter.checks).to.equal(3);
     const locked = await login(testApp, user.email, user.password);
     expectLocked(locked, 3);
-    expect(Number(locked.headers['retry-after'])).to.be.within(1, 2);
+    expect(Number(locked.headers['retry-after'])).to.be.within(1, testWindowSeconds());
     // Any spelling of the email is the same account.
     expectLocked(await login(testApp, `  ${user.email.toUpperCase()} `, user.password), 3);
     expect(counter.checks, 'a locked account costs no password check').to.equal(3);
@@ -58,7 +60,7 @@ describe('failed-login lockout per account', function () {
   });
 
   it('releases the lock after the window; the next lock lasts twice as long', async () => {
-    const testApp = await createLimitedApp(LOCKOUT);
+    const testApp = await createLimitedApp(lockout());
     const user = await registerUser(testApp);
     for (let attempt = 1; attempt <= 3; attempt += 1) await login(testApp, user.email, 'wrong-1');
     const first = await login(testApp, user.email, 'wrong-1');
@@ -70,11 +72,11 @@ describe('failed-login lockout per account', function () {
     }
     const second = await login(testApp, user.email, user.password);
     expectLocked(second, 3);
-    expect(Number(second.headers['retry-after'])).to.equal(4);
+    expect(Number(second.headers['retry-after'])).to.equal(2 * testWindowSeconds());
   });
 
   it('starts the count again after a successful login', async () => {
-    const testApp = await createLimitedApp(LOCKOUT);
+    const testApp = await createLimitedApp(lockout());
     const user = await registerUser(testApp);
     await login(testApp, user.email, 'wrong-1');
     await login(testApp, user.email, 'wrong-2');
@@ -86,7 +88,7 @@ describe('failed-login lockout per account', function () {
   });
 
   it('counts failures for unknown emails too, so a lock does not reveal whether an account exists', async () => {
-    const testApp = await createLimitedApp(LOCKOUT);
+    const testApp = await createLimitedApp(lockout());
     const email = uniqueEmail('nobody');
     for (let attempt = 1; attempt <= 3; attempt += 1) {
       expect((await login(testApp, email, 'wrong-1')).status).to.equal(401);
@@ -95,7 +97,7 @@ describe('failed-login lockout per account', function () {
   });
 
   it('counts failures over tRPC and REST together', async () => {
-    const testApp = await createLimitedApp(LOCKOUT);
+    const testApp = await createLimitedApp(lockout());
     const user = await registerUser(testApp);
     const viaCaller = () =>
       testApp
@@ -113,7 +115,7 @@ describe('failed-login lockout per account', function () {
   });
 
   it('still lets the owner of a locked account reset the password, and then log in at once', async () => {
-    const testApp = await createLimitedApp({ ...LOCKOUT, RATE_LIMIT_LOGIN_ACCOUNT_WINDOW: '60' });
+    const testApp = await createLimitedApp({ ...lockout(), RATE_LIMIT_LOGIN_ACCOUNT_WINDOW: '60' });
     const user = await registerUser(testApp);
     for (let attempt = 1; attempt <= 3; attempt += 1) await login(testApp, user.email, 'wrong-1');
     expectLocked(await login(testApp, user.email, user.password), 3);
@@ -143,14 +145,15 @@ describe('password-reset requests per account', function () {
     testApp.http().post('/api/auth/forgot-password/').send({ email });
 
   it('mails one address at most RATE_LIMIT_PASSWORD_RESET_ACCOUNT times per window, whoever asks', async () => {
-    const testApp = await createLimitedApp({ RATE_LIMIT_PASSWORD_RESET_ACCOUNT: '2/2' });
+    const window = testWindowSeconds();
+    const testApp = await createLimitedApp({ RATE_LIMIT_PASSWORD_RESET_ACCOUNT: `2/${window}` });
     const user = await registerUser(testApp, { password: STRONG_PASSWORD });
     expect((await forgot(testApp, user.email)).status).to.equal(200);
     expect((await forgot(testApp, ` ${user.email.toUpperCase()}`)).status).to.equal(200);
     const limited = await forgot(testApp, user.email);
     expect(limited.status).to.equal(429);
     expect(limited.body.code).to.equal('RATE_LIMITED');
-    expect(limited.headers['ratelimit-policy']).to.equal('2;w=2');
+    expect(limited.headers['ratelimit-policy']).to.equal(`2;w=${window}`);
     const resetMails = () =>
       testApp.mailer.sent.filter(
         (mail) => mail.kind === 'password_reset' && mail.to === user.email,

@@ -8,7 +8,12 @@ import type { Response } from 'supertest';
 import { toAppError } from '../../server/trpc/error-mapping.js';
 import { bearer, type TestApp } from '../helpers/app.js';
 import { registerUser, STRONG_PASSWORD, uniqueEmail } from '../helpers/factories.js';
-import { closeLimitedApps, createLimitedApp, waitOut } from '../helpers/rate-limit.js';
+import {
+  closeLimitedApps,
+  createLimitedApp,
+  testWindowSeconds,
+  waitOut,
+} from '../helpers/rate-limit.js';
 
 function expectRateLimited(response: Response, limit: number, windowSeconds: number) {
   expect(response.status, JSON.stringify(response.body)).to.equal(429);
@@ -97,7 +102,8 @@ describe('per-IP rate limits', function () {
 
   for (const endpoint of ENDPOINTS) {
     it(`${endpoint.name} answers 429 after ${endpoint.variable} requests and serves again after the window`, async () => {
-      const testApp = await createLimitedApp({ [endpoint.variable]: '2/2' });
+      const window = testWindowSeconds();
+      const testApp = await createLimitedApp({ [endpoint.variable]: `2/${window}` });
       for (let attempt = 1; attempt <= 2; attempt += 1) {
         const response = await endpoint.send(testApp);
         expect(response.status, `attempt ${attempt}: ${JSON.stringify(response.body)}`).to.equal(
@@ -106,7 +112,7 @@ describe('per-IP rate limits', function () {
         expect(response.headers['retry-after']).to.equal(undefined);
       }
       const limited = await endpoint.send(testApp);
-      expectRateLimited(limited, 2, 2);
+      expectRateLimited(limited, 2, window);
 
       await waitOut(limited.headers['retry-after']);
       expect((await endpoint.send(testApp)).status).to.equal(endpoint.expectedStatus);
