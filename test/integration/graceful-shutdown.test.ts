@@ -124,7 +124,8 @@ describe('the service process', function () {
           'Connection: keep-alive\r\n\r\n' +
           body.slice(0, half),
       );
-      await sleep(300); // the server has the headers: the request is in flight
+      // Time for the server to read the headers, with room for a loaded machine: the request is in flight.
+      await sleep(1000);
 
       const signalled = Date.now();
       running.child.kill('SIGTERM');
@@ -203,7 +204,8 @@ describe('the service process', function () {
           'Connection: keep-alive\r\n\r\n' +
           body.slice(0, half),
       );
-      await sleep(300); // the server has the headers: the request is in flight
+      // Time for the server to read the headers, with room for a loaded machine: the request is in flight.
+      await sleep(1000);
 
       const signalled = Date.now();
       running.child.kill('SIGTERM');
