@@ -65,8 +65,8 @@ export interface GuardServices {
 
 /**
  * The procedure builders of one app, over its services. The guard is declared here, once: the
- * route table, the OpenAPI document, `npm run routes` and the SDK's list of public procedures
- * read it from the procedure's meta (operations.ts).
+ * route table, the OpenAPI document and `npm run routes` read it from the procedure's meta
+ * (operations.ts), and a test holds the SDK's list of public procedures to it.
  *
  * One layer per procedure, not one per concern: tRPC copies its call options and the context
  * for every middleware, and this runs on the authenticated hot path. The layer enforces the
