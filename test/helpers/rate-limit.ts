@@ -70,7 +70,10 @@ export function testWindowSeconds(): number {
 export async function waitOut(retryAfter: string | undefined): Promise<void> {
   const seconds = Number(retryAfter ?? 1);
   const { redisUrl, redisKeyPrefix } = testEnvironment();
-  if (!redisUrl) return sleep(seconds * 1000 + 150);
+  if (!redisUrl) {
+    await sleep(seconds * 1000 + 150);
+    return;
+  }
   // Where the limiter keeps its counters (lib/rate-limit/store.ts).
   const time = await redisTime(redisUrl, `${redisKeyPrefix}rate-limit:`);
   try {
