@@ -251,17 +251,20 @@ describe('the service process', function () {
     const outcomes = new Map<string, Promise<Outcome>>();
 
     function start(settings: Record<string, string>): Promise<Outcome> {
+      // A bound against a process that starts serving instead of stopping, with room for tsx
+      // compiling the server on a loaded machine (it took over 20 s with two runs at once).
       return runToEnd(
         tsxArgs('server/index.ts'),
         { HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...settings },
-        20_000,
+        60_000,
       ).then((result) => ({
         ...result,
         lines: result.stderr.split('\n').filter((line) => line.trim() !== ''),
       }));
     }
 
-    before(async () => {
+    before(async function () {
+      this.timeout(90_000);
       // Both processes at once: each spends most of its time loading, not failing.
       const environment = testEnvironment();
       outcomes.set('port', start({ NODE_ENV: 'development', PORT: 'abc' }));

@@ -31,7 +31,8 @@ function throughProxy(url: string, proxy: TcpProxy): string {
 }
 
 describe('GET /health/ with PostgreSQL and Redis behind proxies', function () {
-  this.timeout(30_000);
+  // The proof is in the bounds below (each answer, the recovery); this only stops a hang.
+  this.timeout(60_000);
   let postgresProxy: TcpProxy;
   let redisProxy: TcpProxy;
   let deps: Dependencies;
