@@ -2,8 +2,9 @@
  * createHttpHandler(deps): what the HTTP server calls for each request (tests drive it too).
  * One road for every request:
  *
- *   edge (http/edge.ts): request context → access log → [extra steps: observability, tests] →
- *                        error boundary → headers → CORS → host check
+ *   edge (http/edge.ts): request context → access log → observers (tracing and metrics when
+ *                        on, observability/edge-steps.ts; a test's) → error boundary →
+ *                        headers → CORS → host check
  *   dispatch (http/route-table.ts), the one route table built from the router (http/routes.ts):
  *     ├─ /api/auth/*       the REST paths of the contract (http/rest-handler.ts)
  *     ├─ /trpc/*           tRPC, single calls and batches (http/trpc-handler.ts)
@@ -17,15 +18,17 @@ import type { Dependencies } from './deps.js';
 import { edgeSteps, type EdgeStep } from './http/edge.js';
 import { dispatch } from './http/route-table.js';
 import { buildRouteTable } from './http/routes.js';
+import { observabilitySteps } from './observability/edge-steps.js';
 
 export interface HttpOptions {
-  /** Observer steps, placed after the access log (observability; a test that watches every request). */
+  /** Observers added to the edge after the service's own (a test that watches every request). */
   extraEdgeSteps?: readonly EdgeStep[];
 }
 
 export function createHttpHandler(deps: Dependencies, options: HttpOptions = {}): RequestListener {
   const app = new Koa({ proxy: false });
-  for (const step of edgeSteps(deps, options.extraEdgeSteps)) app.use(step);
+  const observers = [...observabilitySteps(deps), ...(options.extraEdgeSteps ?? [])];
+  for (const step of edgeSteps(deps, observers)) app.use(step);
   app.use(dispatch(buildRouteTable(deps)));
   return app.callback();
 }

@@ -19,6 +19,12 @@ import { openRateLimits, type OpenedRateLimits } from './lib/rate-limit/index.js
 import { RedisConnection } from './lib/redis-connection.js';
 import { RedisKeyValueStore } from './lib/redis-store.js';
 import type { HealthChecks } from './http/health.js';
+import { SERVICE_VERSION } from './http/routes.js';
+import type { Telemetry } from './lib/telemetry.js';
+import { Metrics } from './observability/metrics.js';
+import { reportingRefusals } from './observability/rate-limit-refusals.js';
+import { combineTelemetry } from './observability/telemetry.js';
+import type { Tracing } from './observability/tracing.js';
 import { createRepositories } from './repositories/index.js';
 import { createServices, type Services } from './services/index.js';
 
@@ -43,6 +49,12 @@ export interface Dependencies {
   /** The one Redis connection set the cache and the rate limits share; null without Redis. */
   redis: RedisConnection | null;
   services: Services;
+  /** Prometheus metrics, when METRICS_PORT is set (server/index.ts serves them there). */
+  metrics: Metrics | null;
+  /** OpenTelemetry traces, when the OTEL_* variables turn them on. */
+  tracing: Tracing | null;
+  /** What services and infrastructure report to (metrics and traces, or nothing). */
+  telemetry: Telemetry;
   healthChecks: HealthChecks;
   /** Draining or not, for the readiness probe; server/index.ts begins the drain. */
   lifecycle: Lifecycle;
@@ -57,6 +69,8 @@ export interface DependencyOverrides {
   cache?: KeyValueStore;
   hasher?: PasswordHasher;
   mailer?: Mailer;
+  /** A tracer of the caller's (a test's, with its own exporter); shut down by the caller. */
+  tracing?: Tracing;
 }
 
 const REDIS_CONNECT_WAIT_MS = 3000;
@@ -68,6 +82,15 @@ async function openRedis(config: Config, logger: Logger): Promise<RedisConnectio
   if (!(await connection.connect(REDIS_CONNECT_WAIT_MS)))
     logger.warn('redis not reachable at start; retrying in the background');
   return connection;
+}
+
+/** The database pool now (sequelize-pool's counts), for the pool gauges. */
+function poolState(database: OpenedDatabase) {
+  const manager = database.sequelize.connectionManager as unknown as {
+    pool?: { using: number; waiting: number; size: number };
+  };
+  const pool = manager.pool;
+  return pool ? { inUse: pool.using, waiting: pool.waiting, size: pool.size } : null;
 }
 
 export async function buildDependencies(
@@ -95,6 +118,35 @@ export async function buildDependencies(
       throw error;
     }
   };
+  // Tracing first, so what is opened below is traced from its first query. Loaded only when on.
+  const tracing =
+    overrides.tracing ??
+    (config.tracing
+      ? await open(
+          async () =>
+            (await import('./observability/tracing.js')).Tracing.start(config.tracing!, {
+              serviceVersion: SERVICE_VERSION,
+            }),
+          (started) => started.shutdown(),
+        )
+      : null);
+  // The gauges read these when Prometheus scrapes, by which time all of them are built.
+  const built: {
+    hasher?: PasswordHasher;
+    outbox?: ReturnType<typeof createRepositories>['emailOutbox'];
+    database?: OpenedDatabase;
+    redis?: RedisConnection | null;
+  } = {};
+  const metrics = config.metrics
+    ? new Metrics({
+        hashQueueDepth: () => built.hasher?.queueDepth ?? 0,
+        databasePool: () => (built.database ? poolState(built.database) : null),
+        redisUp: config.redis ? () => built.redis?.current().isReady ?? false : null,
+        outboxBacklog: overrides.mailer ? null : () => built.outbox!.backlog(),
+        now: () => clock.now(),
+      })
+    : null;
+  const telemetry = combineTelemetry(metrics, tracing);
   const database =
     overrides.database ??
     (await open(
@@ -106,7 +158,10 @@ export async function buildDependencies(
     async (connection) => connection?.close(),
   );
   const cache =
-    overrides.cache ?? (redis ? new RedisKeyValueStore(redis) : new MemoryKeyValueStore());
+    overrides.cache ??
+    (redis
+      ? new RedisKeyValueStore(redis, redis.settings.keyPrefix, telemetry)
+      : new MemoryKeyValueStore());
   const hasher =
     overrides.hasher ??
     new ScryptPasswordHasher(config.passwords.scrypt, {
@@ -114,12 +169,15 @@ export async function buildDependencies(
       queueLimit: config.passwords.hashQueueLimit,
       refusalDelayMs: config.passwords.hashRefusalDelayMs,
       logger,
+      telemetry,
     });
   // Holds SECRET_KEY's HS256 key until services.signingKeys.start() loads the stored keys
   // (server/index.ts does so once migrations have run).
   const keyRing = new KeyRing(clock, await hmacRingKey(config.secretKey), (error) =>
     logger.error({ err: error }, 'could not reload the signing keys; keeping the current ones'),
   );
+  const untraceQueries = tracing?.traceQueries(database.sequelize);
+  Object.assign(built, { hasher, database, redis });
   const jwt = new JwtCodec({
     keys: keyRing,
     issuer: config.jwt.issuer,
@@ -127,19 +185,28 @@ export async function buildDependencies(
     clock,
   });
   const repositories = createRepositories(database);
+  built.outbox = repositories.emailOutbox;
   // Mail is enqueued in the outbox with the change that causes it; the worker delivers it.
   // Templates load (and are checked) here, so a broken one stops the start.
   const email = overrides.mailer
     ? null
     : await open(
         async () =>
-          createEmailDelivery(config, { outbox: repositories.emailOutbox, clock, logger }),
+          createEmailDelivery(config, {
+            outbox: repositories.emailOutbox,
+            clock,
+            logger,
+            telemetry,
+          }),
         (delivery) => delivery.close(config.http.shutdownTimeoutMs),
       );
   const mailer = overrides.mailer ?? email!.mailer;
-  const rateLimits = await open(
-    () => openRateLimits(config.rateLimits, { redis, logger }),
-    (limits) => limits.close(),
+  const rateLimits = reportingRefusals(
+    await open(
+      () => openRateLimits(config.rateLimits, { redis, logger }),
+      (limits) => limits.close(),
+    ),
+    telemetry,
   );
 
   const services = createServices({
@@ -153,6 +220,7 @@ export async function buildDependencies(
     mailer,
     logger,
     rateLimits,
+    telemetry,
     settings: {
       secretKey: config.secretKey,
       accessTokenLifetimeSeconds: config.jwt.accessTokenLifetimeSeconds,
@@ -187,6 +255,9 @@ export async function buildDependencies(
     rateLimits,
     redis,
     services,
+    metrics,
+    tracing,
+    telemetry,
     healthChecks: {
       database: async () => {
         await database.sequelize.query('SELECT 1');
@@ -205,6 +276,8 @@ export async function buildDependencies(
       if (!overrides.cache) await cache.close();
       await redis?.close();
       if (!overrides.database) await database.close();
+      untraceQueries?.();
+      if (!overrides.tracing) await tracing?.shutdown();
     },
   };
 }

@@ -13,6 +13,7 @@ import { buildDependencies } from './deps.js';
 import { withDevelopmentSecret } from './development-secret.js';
 import { scrubSecrets } from './lib/log-redaction.js';
 import { createHttpServer } from './http/server.js';
+import { startMetricsServer } from './observability/metrics-server.js';
 import { lowerBackgroundThreadPriority } from './lib/thread-priority.js';
 
 function loadConfigOrExit(): Config {
@@ -149,6 +150,18 @@ async function main() {
     },
     `auth-service listening on ${config.http.host}:${port}; API docs at ${url}/api/docs/`,
   );
+  // Metrics on their own port (METRICS_PORT), never beside the API.
+  const metricsServer = deps.metrics
+    ? await startMetricsServer(deps.metrics, config.metrics!, logger)
+    : null;
+  if (metricsServer) {
+    const metricsAddress = metricsServer.address();
+    const metricsPort = typeof metricsAddress === 'object' ? metricsAddress?.port : undefined;
+    logger.info(
+      { port: metricsPort },
+      `metrics at http://${config.http.host}:${metricsPort}/metrics`,
+    );
+  }
   // Delivers the email outbox (stopped, bounded, by deps.close() on shutdown).
   if (config.email.outbox.worker) deps.emailWorker?.start();
 
@@ -167,6 +180,9 @@ async function main() {
     );
     if (notReadyMs > 0) await sleep(notReadyMs);
     await drain.close(config.http.shutdownTimeoutMs);
+    // Prometheus may scrape during the drain; the metrics listener closes last.
+    metricsServer?.closeAllConnections();
+    metricsServer?.close();
     await deps.close();
     logger.info('shutdown complete');
     logger.flush?.();

@@ -11,6 +11,7 @@ import { configurationError, describeIssue } from './errors.js';
 import { generalVariables } from './general.js';
 import { httpVariables } from './http.js';
 import { limitVariables } from './limits.js';
+import { observabilityVariables } from './observability.js';
 import { passwordVariables } from './passwords.js';
 import { redisVariables } from './redis.js';
 import { secretVariables } from './secrets.js';
@@ -25,6 +26,7 @@ const environmentSchema = generalVariables.extend({
   ...passwordVariables.shape,
   ...emailVariables.shape,
   ...limitVariables.shape,
+  ...observabilityVariables.shape,
 });
 
 export type Environment = z.output<typeof environmentSchema>;

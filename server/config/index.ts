@@ -17,6 +17,7 @@ import { ConfigError, configurationError, describeIssue } from './errors.js';
 import { generalSection } from './general.js';
 import { httpSection } from './http.js';
 import { limitSection } from './limits.js';
+import { observabilitySection } from './observability.js';
 import { integer } from './parsers.js';
 import { passwordSection } from './passwords.js';
 import { redisSection } from './redis.js';
@@ -45,6 +46,7 @@ function configFrom(environment: Environment, insecureProductionWarnings: string
     ...passwordSection(environment),
     ...emailSection(environment),
     ...limitSection(environment),
+    ...observabilitySection(environment),
   };
 }
 

@@ -22,6 +22,12 @@ export function crossVariableRules(environment: Environment): {
   const relaxable = (variable: string, message: string) =>
     environment.ALLOW_INSECURE_PRODUCTION ? warnings.push(message) : refuse(variable, message);
 
+  if (environment.METRICS_PORT && environment.METRICS_PORT === environment.PORT) {
+    refuse(
+      'METRICS_PORT',
+      `METRICS_PORT (${environment.METRICS_PORT}) must differ from PORT: metrics are never served on the public port`,
+    );
+  }
   if (environment.NODE_ENV === 'production') {
     const reason = weakSecretReason(environment.SECRET_KEY);
     if (reason) refuse('SECRET_KEY', `SECRET_KEY ${reason}`);

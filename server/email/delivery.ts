@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import type { EmailOutboxRepository } from '../repositories/email-outbox.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import type { Telemetry } from '../lib/telemetry.js';
 import { ConsoleTransport } from '../lib/mailer/console-transport.js';
 import { OutboxMailer } from './outbox-mailer.js';
 import { OutboxWorker } from './outbox-worker.js';
@@ -74,6 +75,7 @@ export function createEmailDelivery(
     outbox: EmailOutboxRepository;
     clock: Clock;
     logger: Logger;
+    telemetry?: Telemetry;
     /** Where the console transport writes (stdout by default). */
     write?: (text: string) => void;
     workerId?: string;
@@ -90,6 +92,7 @@ export function createEmailDelivery(
       clock: deps.clock,
       logger: deps.logger,
       from: config.email.defaultFrom,
+      telemetry: deps.telemetry,
       workerId: deps.workerId,
     },
     {

@@ -16,6 +16,7 @@ import type { Logger } from '../lib/logger.js';
 import type { EmailOutboxRepository, OutboxMessage } from '../repositories/email-outbox.js';
 import type { EmailTemplates } from '../lib/mailer/templates.js';
 import { TransportError, describeFailure, type EmailTransport } from '../lib/mailer/transport.js';
+import { silentTelemetry, type Telemetry } from '../lib/telemetry.js';
 
 export interface OutboxWorkerSettings {
   pollMs: number;
@@ -37,6 +38,8 @@ export interface OutboxWorkerDependencies {
   clock: Clock;
   logger: Logger;
   from: string;
+  /** Counts each attempt's outcome and traces the send (lib/telemetry.ts). */
+  telemetry?: Telemetry;
   /** For tests: a fixed jitter. */
   random?: () => number;
   workerId?: string;
@@ -152,6 +155,7 @@ export class OutboxWorker {
 
   private async deliver(message: OutboxMessage): Promise<void> {
     const { outbox, transport, templates, clock, logger } = this.deps;
+    const telemetry = this.deps.telemetry ?? silentTelemetry;
     const context = { outboxId: message.id, kind: message.kind, attempt: message.attempts };
     if (message.attempts > this.settings.maxAttempts) {
       const error = `gave up after ${message.attempts - 1} attempts (the last claim lapsed)`;
@@ -172,14 +176,20 @@ export class OutboxWorker {
 
     let providerMessageId: string | null;
     try {
-      ({ providerMessageId } = await transport.send({
-        id: message.id,
-        kind: message.kind,
-        to: message.recipient,
-        from: this.deps.from,
-        ...rendered,
-      }));
+      // The span names the transport and the kind of message, never its recipient or content.
+      const attributes = { 'email.transport': transport.name, 'email.kind': message.kind };
+      ({ providerMessageId } = await telemetry.span('email send', attributes, () =>
+        transport.send({
+          id: message.id,
+          kind: message.kind,
+          to: message.recipient,
+          from: this.deps.from,
+          ...rendered,
+        }),
+      ));
+      telemetry.emailDelivered(transport.name, 'sent');
     } catch (error) {
+      telemetry.emailDelivered(transport.name, 'failed');
       await this.recordFailure(message, error, context);
       return;
     }

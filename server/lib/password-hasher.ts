@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import * as scryptModule from 'scrypt-kdf';
 import type { Logger } from './logger.js';
 import { QueueFullError, Semaphore } from './semaphore.js';
+import { silentTelemetry, type Telemetry } from './telemetry.js';
 
 export interface ScryptParameters {
   logN: number;
@@ -22,6 +23,8 @@ export interface PasswordHasher {
   /** Spends the same work as a real verification, for unknown accounts. */
   verifyDummy(password: string): Promise<void>;
   readonly parameters: ScryptParameters;
+  /** Hashes waiting for a slot right now. */
+  readonly queueDepth: number;
 }
 
 // scrypt-kdf declares named exports, but at runtime it has a default export only.
@@ -36,6 +39,7 @@ export class ScryptPasswordHasher implements PasswordHasher {
   private readonly slots: Semaphore;
   private readonly refusalDelayMs: number;
   private readonly logger: Logger | undefined;
+  private readonly telemetry: Telemetry;
   private dummyHash: Promise<string> | undefined;
   private refusedSinceReport = 0;
   private lastReportAt = -Infinity;
@@ -48,22 +52,28 @@ export class ScryptPasswordHasher implements PasswordHasher {
       /** A refusal (full queue) is answered after this pause; see `run`. */
       refusalDelayMs?: number;
       logger?: Logger;
+      telemetry?: Telemetry;
     },
   ) {
     this.slots = new Semaphore(options.concurrency, options.queueLimit);
     this.refusalDelayMs = options.refusalDelayMs ?? 0;
     this.logger = options.logger;
+    this.telemetry = options.telemetry ?? silentTelemetry;
+  }
+
+  get queueDepth(): number {
+    return this.slots.queued;
   }
 
   async hash(password: string): Promise<string> {
-    const key = await this.run(() => Scrypt.kdf(password, this.parameters));
+    const key = await this.run('password.hash', () => Scrypt.kdf(password, this.parameters));
     return PREFIX + Buffer.from(key).toString('base64');
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
     const key = decode(hash);
     if (!key) return false;
-    return this.run(() => Scrypt.verify(key, password));
+    return this.run('password.verify', () => Scrypt.verify(key, password));
   }
 
   /**
@@ -72,13 +82,25 @@ export class ScryptPasswordHasher implements PasswordHasher {
    * refusals into a busy loop, and the CPU it burns (here and in its own process, when it
    * shares the machine) is taken from every other request. The pause costs a timer, not CPU.
    */
-  private run<T>(work: () => Promise<T>): Promise<T> {
-    return this.slots.run(work).catch(async (error: unknown) => {
-      if (error instanceof QueueFullError) {
-        this.noteRefusal();
-        if (this.refusalDelayMs > 0) await delay(this.refusalDelayMs);
-      }
-      throw error;
+  private run<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return this.telemetry.span(name, {}, () => {
+      const queuedAt = performance.now();
+      const timed = () => {
+        const startedAt = performance.now();
+        return work().finally(() =>
+          this.telemetry.passwordHashed(
+            (startedAt - queuedAt) / 1000,
+            (performance.now() - startedAt) / 1000,
+          ),
+        );
+      };
+      return this.slots.run(timed).catch(async (error: unknown) => {
+        if (error instanceof QueueFullError) {
+          this.noteRefusal();
+          if (this.refusalDelayMs > 0) await delay(this.refusalDelayMs);
+        }
+        throw error;
+      });
     });
   }
 
@@ -88,6 +110,7 @@ export class ScryptPasswordHasher implements PasswordHasher {
    * would cost more than the refusal and bury the logs; one warning per interval says it.
    */
   private noteRefusal() {
+    this.telemetry.passwordHashRefused();
     this.refusedSinceReport += 1;
     const now = performance.now();
     if (now - this.lastReportAt < REFUSAL_REPORT_INTERVAL_MS) return;

@@ -226,6 +226,16 @@ export function createEmailOutboxRepository(sequelize: Sequelize, { EmailOutbox 
       return rows.length;
     },
 
+    /** Messages not delivered yet (waiting or being sent) and when the oldest was queued. */
+    async backlog(): Promise<{ pending: number; oldestCreatedAt: Date | null }> {
+      const [row] = await sequelize.query<{ pending: number; oldest: Date | null }>(
+        `SELECT count(*)::int AS pending, min(created_at) AS oldest FROM email_outbox
+          WHERE status IN ('pending', 'sending')`,
+        { type: QueryTypes.SELECT },
+      );
+      return { pending: row?.pending ?? 0, oldestCreatedAt: row?.oldest ?? null };
+    },
+
     async findById(id: string): Promise<OutboxMessage | null> {
       const rows = await run('SELECT * FROM email_outbox WHERE id = $1', [id]);
       return rows[0] ? toMessage(rows[0]) : null;

@@ -31,7 +31,7 @@ const CURRENT_PASSWORD_INCORRECT = 'Current password is incorrect.';
 
 export type AuthServiceDependencies = Pick<
   ServiceDependencies,
-  'clock' | 'hasher' | 'mailer' | 'breachedPasswords'
+  'clock' | 'hasher' | 'mailer' | 'breachedPasswords' | 'telemetry'
 > & {
   repositories: Pick<ServiceDependencies['repositories'], 'users' | 'activity' | 'transaction'>;
   settings: Pick<ServiceDependencies['settings'], 'passwordMinLength' | 'requireEmailVerification'>;
@@ -110,23 +110,30 @@ export class AuthService {
    * With TOTP on, the right password earns a challenge for `login/mfa/`, not a session.
    */
   async login(input: LoginInput, origin: Origin): Promise<LoginResult> {
-    const { repositories, hasher, clock } = this.deps;
+    const { repositories, hasher, clock, telemetry } = this.deps;
     const {
       account: user,
       matched,
       awaitsSecondFactor,
-    } = await this.passwordChecks.check(
-      input.email,
-      input.password,
-      () => repositories.users.findByEmail(input.email),
-      (account) => this.mfa.isEnabled(account.id),
-    );
+    } = await this.passwordChecks
+      .check(
+        input.email,
+        input.password,
+        () => repositories.users.findByEmail(input.email),
+        (account) => this.mfa.isEnabled(account.id),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'RATE_LIMITED') telemetry.login('locked');
+        throw error;
+      });
     if (!user || !matched) {
       const tailStartedAt = this.failedLoginTails.start();
       if (!user) {
+        telemetry.login('unknown_email');
         await this.failedLoginTails.waitFrom(tailStartedAt);
         throw new AppError('AUTHENTICATION_FAILED');
       }
+      telemetry.login(user.isActive ? 'wrong_password' : 'inactive');
       await repositories.activity.record({
         userId: user.id,
         action: 'login_failed',
@@ -139,6 +146,7 @@ export class AuthService {
     }
     // Only after the right password: the distinct answer reveals nothing to someone without it.
     if (this.deps.settings.requireEmailVerification && !user.isVerified) {
+      telemetry.login('email_not_verified');
       await repositories.activity.record({
         userId: user.id,
         action: 'login_failed',
@@ -149,13 +157,18 @@ export class AuthService {
       throw new AppError('EMAIL_NOT_VERIFIED');
     }
 
-    if (awaitsSecondFactor) return this.mfaLogin.challenge(user);
+    if (awaitsSecondFactor) {
+      telemetry.login('mfa_required');
+      return this.mfaLogin.challenge(user);
+    }
 
     // Hashes made with weaker parameters are upgraded while the plain password is at hand.
     const upgradedHash = hasher.needsRehash(user.passwordHash)
       ? await hasher.hash(input.password)
       : undefined;
-    return this.loginSession.start(user, origin, { upgradedHash });
+    const result = await this.loginSession.start(user, origin, { upgradedHash });
+    telemetry.login('success');
+    return result;
   }
 
   async logout(viewer: Viewer, refreshToken: string | undefined, origin: Origin) {

@@ -12,6 +12,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Mailer } from '../lib/mailer/types.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
 import type { RateLimits } from '../lib/rate-limit/types.js';
+import type { Telemetry } from '../lib/telemetry.js';
 import type { Repositories } from '../repositories/index.js';
 import { AccountLifecycleService } from './account-lifecycle-service.js';
 import { AccountService } from './account-service.js';
@@ -70,6 +71,8 @@ export interface ServiceDependencies {
   rateLimits: RateLimits;
   /** The breached-password check (off unless PASSWORD_BREACH_CHECK). */
   breachedPasswords: BreachedPasswords;
+  /** Where outcomes an operator watches are reported (metrics, traces); see lib/telemetry.ts. */
+  telemetry: Telemetry;
   settings: ServiceSettings;
 }
 
@@ -129,6 +132,8 @@ export function createServices(deps: ServiceDependencies) {
     ),
     /** The shared request counters the procedure layers consult (trpc/rate-limit.ts). */
     rateLimits: deps.rateLimits,
+    /** The procedure layers open a span per call with it (trpc/init.ts). */
+    telemetry: deps.telemetry,
   };
 }
 

@@ -27,7 +27,7 @@ const tokenInvalid = (detail = 'Token is invalid or expired.') =>
 /** What sessions are built from: their tables, the shared cache, tokens and the clock. */
 export type SessionServiceDependencies = Pick<
   ServiceDependencies,
-  'cache' | 'clock' | 'jwt' | 'logger'
+  'cache' | 'clock' | 'jwt' | 'logger' | 'telemetry'
 > & {
   repositories: Pick<
     ServiceDependencies['repositories'],
@@ -72,6 +72,7 @@ export class SessionService {
       deps.repositories.sessions,
       this.lifetime,
       deps.logger,
+      deps.telemetry,
       settings.accessTokenLifetimeSeconds,
     );
     this.rotation = new RefreshRotation(deps, this.issuer, this.lifetime);
@@ -169,6 +170,7 @@ export class SessionService {
 
     // A consumed token presented again, outside the grace window: whoever holds it may be an
     // attacker replaying a stolen token, so the whole family (the session) ends.
+    this.deps.telemetry.refreshReuse();
     await this.revoke({ sessionId: outcome.sessionId }, 'refresh_reuse', async (transaction) => {
       await this.deps.repositories.activity.record(
         {
@@ -216,7 +218,12 @@ export class SessionService {
       this.deps.clock.now(),
       transaction,
     );
-    if (ids.length) onCommit(transaction, () => this.state.markRevoked(ids));
+    if (ids.length) {
+      onCommit(transaction, () => {
+        this.deps.telemetry.sessionsRevoked(reason, ids.length);
+        return this.state.markRevoked(ids);
+      });
+    }
     return ids;
   }
 

@@ -11,6 +11,7 @@
  */
 import { CacheUnavailableError, type KeyValueStore } from '../lib/cache.js';
 import type { Logger } from '../lib/logger.js';
+import type { Telemetry } from '../lib/telemetry.js';
 import type { SessionRepository } from '../repositories/sessions.js';
 import type { SessionLifetime } from './session-lifetime.js';
 
@@ -33,6 +34,7 @@ export class SessionStateCache {
     private readonly sessions: SessionRepository,
     private readonly lifetime: SessionLifetime,
     private readonly logger: Logger,
+    private readonly telemetry: Telemetry,
     /** Active entries live no longer than an access token, which bounds any stale entry. */
     private readonly ttlSeconds: number,
   ) {}
@@ -47,6 +49,7 @@ export class SessionStateCache {
       // Redis down: answer from PostgreSQL rather than refuse every request or trust a token blindly.
       return this.fromDatabase(sessionId, now, false);
     }
+    this.telemetry.tokenCacheLookup(cached === null ? 'miss' : 'hit');
     if (cached === REVOKED) return null;
     if (cached === null) return this.fromDatabase(sessionId, now, true);
     const entry = parseActiveEntry(cached);

@@ -61,6 +61,8 @@ async function guarded<Result extends { ok: boolean; error?: { cause?: unknown }
 export interface GuardServices {
   sessions: Pick<Services['sessions'], 'authenticate' | 'requireStaff'>;
   rateLimits: Services['rateLimits'];
+  /** Each call runs in a span of its own, whichever wire it came by (a batch's calls too). */
+  telemetry: Services['telemetry'];
 }
 
 /**
@@ -75,23 +77,30 @@ export interface GuardServices {
  * Services are read when a call runs, never while the router is built (routers/_app.ts).
  */
 export function procedureBuilders(services: GuardServices) {
+  const traced = <T>(path: string, work: () => Promise<T>) =>
+    services.telemetry.span(`procedure ${path}`, { 'rpc.method': path }, work);
+
   const publicLayer = t.middleware((call) =>
-    guarded(async () => {
-      await limitPerIp(services.rateLimits, call.meta, call.ctx.request.ip);
-      await limitPerAccount(services.rateLimits, call.meta, async () =>
-        emailOf(await call.getRawInput()),
-      );
-      return call.next();
-    }),
+    traced(call.path, () =>
+      guarded(async () => {
+        await limitPerIp(services.rateLimits, call.meta, call.ctx.request.ip);
+        await limitPerAccount(services.rateLimits, call.meta, async () =>
+          emailOf(await call.getRawInput()),
+        );
+        return call.next();
+      }),
+    ),
   );
 
   const authenticatedLayer = t.middleware((call) =>
-    guarded(async () => {
-      await limitPerIp(services.rateLimits, call.meta, call.ctx.request.ip);
-      const viewer = await services.sessions.authenticate(call.ctx.request.authorization);
-      await limitPerAccount(services.rateLimits, call.meta, async () => viewer.userId);
-      return call.next({ ctx: { viewer } });
-    }),
+    traced(call.path, () =>
+      guarded(async () => {
+        await limitPerIp(services.rateLimits, call.meta, call.ctx.request.ip);
+        const viewer = await services.sessions.authenticate(call.ctx.request.authorization);
+        await limitPerAccount(services.rateLimits, call.meta, async () => viewer.userId);
+        return call.next({ ctx: { viewer } });
+      }),
+    ),
   );
 
   const publicProcedure = t.procedure.meta({ guard: 'public' }).use(publicLayer);

@@ -1,0 +1,282 @@
+/**
+ * The service's Prometheus metrics (prom-client), in a registry of its own per app so tests and
+ * tools can build several. Each metric is explained in docs/operations.md. Names follow the
+ * Prometheus conventions: the `auth_` prefix, base units (seconds), `_total` on counters.
+ *
+ * Labels hold fixed words only: a wire (`rest`, `trpc`, `service`), a procedure path
+ * (`auth.login`, never a URL with ids in it), a status class, an outcome, a limit or reason
+ * name, a transport. Gauges that describe the state of something else (the hash queue, the
+ * database pool, Redis, the outbox) are read when Prometheus scrapes, not kept up to date.
+ */
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type LabelValues,
+} from 'prom-client';
+import type { LoginOutcome } from '../lib/telemetry.js';
+
+export interface MetricSources {
+  /** Hashes waiting for a slot. */
+  hashQueueDepth: () => number;
+  /** The database pool now; null when it cannot be read. */
+  databasePool: () => { inUse: number; waiting: number; size: number } | null;
+  /** Whether Redis answers; null when the service runs without Redis. */
+  redisUp: (() => boolean) | null;
+  /** The email outbox's backlog; null when mail does not go through the outbox. */
+  outboxBacklog: (() => Promise<{ pending: number; oldestCreatedAt: Date | null }>) | null;
+  now: () => Date;
+}
+
+/** Latencies from a cache hit (well under a millisecond) to a slow request (seconds). */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** A hash takes tens to hundreds of milliseconds; its wait may reach the request timeout. */
+const HASH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const REDIS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1];
+
+type RequestLabel = 'wire' | 'operation' | 'status_class';
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<RequestLabel>;
+  private readonly requestDuration: Histogram<RequestLabel>;
+  /** One label set per route and status class: prom-client's label lookup is not free. */
+  private readonly requestSeries = new Map<
+    string,
+    { count: { inc(): void }; duration: { observe(value: number): void } }
+  >();
+  private readonly logins: Counter<'outcome'>;
+  private readonly refreshReuses: Counter;
+  private readonly rateLimitRefusals: Counter<'limit'>;
+  private readonly revocations: Counter<'reason'>;
+  private readonly tokenCache: Record<'hit' | 'miss', { inc(): void }>;
+  private readonly hashWait: Histogram;
+  private readonly hashDuration: Histogram;
+  private readonly hashRefusals: Counter;
+  private readonly redisDuration: Histogram<'command'>;
+  private readonly redisSeries = new Map<string, { observe(value: number): void }>();
+  private readonly redisFailures: Counter<'command'>;
+  private readonly emails: Counter<'transport' | 'outcome'>;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'auth_' });
+    this.requests = new Counter({
+      name: 'auth_http_requests_total',
+      help: 'Requests answered, by wire (rest, trpc, service), operation (procedure path) and status class.',
+      labelNames: ['wire', 'operation', 'status_class'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'auth_http_request_duration_seconds',
+      help: 'Time from the request reaching the edge to its answer, by wire, operation and status class.',
+      labelNames: ['wire', 'operation', 'status_class'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.logins = new Counter({
+      name: 'auth_logins_total',
+      help: 'Login attempts by outcome (success, wrong_password, unknown_email, inactive, email_not_verified, locked, mfa_required).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.refreshReuses = new Counter({
+      name: 'auth_refresh_reuse_detections_total',
+      help: 'Refresh tokens presented again after rotation; each ended its session.',
+      registers,
+    });
+    this.rateLimitRefusals = new Counter({
+      name: 'auth_rate_limit_refusals_total',
+      help: 'Requests refused with 429, by the limit that refused them.',
+      labelNames: ['limit'],
+      registers,
+    });
+    this.revocations = new Counter({
+      name: 'auth_session_revocations_total',
+      help: 'Sessions ended, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    const tokenCache = new Counter({
+      name: 'auth_token_cache_lookups_total',
+      help: 'Access-token session checks answered by the cache (hit) or by PostgreSQL (miss).',
+      labelNames: ['result'],
+      registers,
+    });
+    // On every authenticated request: the label sets are looked up once.
+    this.tokenCache = { hit: tokenCache.labels('hit'), miss: tokenCache.labels('miss') };
+    new Gauge({
+      name: 'auth_password_hash_queue_depth',
+      help: 'Password hashes waiting for a hashing slot.',
+      registers,
+      collect() {
+        this.set(sources.hashQueueDepth());
+      },
+    });
+    this.hashWait = new Histogram({
+      name: 'auth_password_hash_queue_wait_seconds',
+      help: 'Time a password hash waited for a hashing slot.',
+      buckets: HASH_BUCKETS,
+      registers,
+    });
+    this.hashDuration = new Histogram({
+      name: 'auth_password_hash_duration_seconds',
+      help: 'Time a password hash (scrypt) took once it had a slot.',
+      buckets: HASH_BUCKETS,
+      registers,
+    });
+    this.hashRefusals = new Counter({
+      name: 'auth_password_hash_refusals_total',
+      help: 'Password hashes refused (503) because the queue was full.',
+      registers,
+    });
+    this.databasePoolGauges(sources, registers);
+    new Gauge({
+      name: 'auth_redis_up',
+      help: 'Whether Redis is connected and answering (1) or not (0); absent without REDIS_URL.',
+      registers: sources.redisUp ? registers : [],
+      collect() {
+        this.set(sources.redisUp?.() ? 1 : 0);
+      },
+    });
+    this.redisDuration = new Histogram({
+      name: 'auth_redis_command_duration_seconds',
+      help: 'Time of each Redis command of the cache, by command.',
+      labelNames: ['command'],
+      buckets: REDIS_BUCKETS,
+      registers,
+    });
+    this.redisFailures = new Counter({
+      name: 'auth_redis_command_failures_total',
+      help: 'Redis commands of the cache that failed or timed out, by command.',
+      labelNames: ['command'],
+      registers,
+    });
+    this.outboxGauges(sources, registers);
+    this.emails = new Counter({
+      name: 'auth_emails_total',
+      help: 'Email delivery attempts by transport and outcome (sent, failed).',
+      labelNames: ['transport', 'outcome'],
+      registers,
+    });
+  }
+
+  private databasePoolGauges(sources: MetricSources, registers: Registry[]) {
+    const pool = (pick: 'inUse' | 'waiting' | 'size') =>
+      function collect(this: Gauge) {
+        const now = sources.databasePool();
+        if (now) this.set(now[pick]);
+      };
+    new Gauge({
+      name: 'auth_db_pool_connections_in_use',
+      help: 'Database connections lent out to queries and transactions.',
+      registers,
+      collect: pool('inUse'),
+    });
+    new Gauge({
+      name: 'auth_db_pool_waiting_requests',
+      help: 'Queries and transactions waiting for a database connection.',
+      registers,
+      collect: pool('waiting'),
+    });
+    new Gauge({
+      name: 'auth_db_pool_connections',
+      help: 'Database connections open (in use and idle).',
+      registers,
+      collect: pool('size'),
+    });
+  }
+
+  private outboxGauges(sources: MetricSources, registers: Registry[]) {
+    if (!sources.outboxBacklog) return;
+    const backlog = sources.outboxBacklog;
+    // Both gauges come from one query per scrape.
+    let reading: Promise<{ pending: number; oldestCreatedAt: Date | null }> | null = null;
+    const read = () => (reading ??= backlog().finally(() => setImmediate(() => (reading = null))));
+    new Gauge({
+      name: 'auth_email_outbox_pending',
+      help: 'Emails in the outbox not delivered yet (waiting or being sent).',
+      registers,
+      async collect() {
+        this.set((await read()).pending);
+      },
+    });
+    new Gauge({
+      name: 'auth_email_outbox_oldest_pending_age_seconds',
+      help: 'How long the oldest undelivered email has been in the outbox (0 when none).',
+      registers,
+      async collect() {
+        const { oldestCreatedAt } = await read();
+        const ageMs = oldestCreatedAt ? sources.now().getTime() - oldestCreatedAt.getTime() : 0;
+        this.set(Math.max(0, ageMs / 1000));
+      },
+    });
+  }
+
+  request(wire: string, operation: string, status: number, seconds: number): void {
+    const statusClass = `${Math.floor(status / 100)}xx`;
+    const key = `${wire} ${operation} ${statusClass}`;
+    let series = this.requestSeries.get(key);
+    if (!series) {
+      const labels: LabelValues<RequestLabel> = { wire, operation, status_class: statusClass };
+      series = {
+        count: this.requests.labels(labels),
+        duration: this.requestDuration.labels(labels),
+      };
+      this.requestSeries.set(key, series);
+    }
+    series.count.inc();
+    series.duration.observe(seconds);
+  }
+
+  login(outcome: LoginOutcome): void {
+    this.logins.inc({ outcome });
+  }
+
+  refreshReuse(): void {
+    this.refreshReuses.inc();
+  }
+
+  rateLimitRefused(limit: string): void {
+    this.rateLimitRefusals.inc({ limit });
+  }
+
+  sessionsRevoked(reason: string, count: number): void {
+    this.revocations.inc({ reason }, count);
+  }
+
+  tokenCacheLookup(result: 'hit' | 'miss'): void {
+    this.tokenCache[result].inc();
+  }
+
+  passwordHashed(waitSeconds: number, hashSeconds: number): void {
+    this.hashWait.observe(waitSeconds);
+    this.hashDuration.observe(hashSeconds);
+  }
+
+  passwordHashRefused(): void {
+    this.hashRefusals.inc();
+  }
+
+  redisCommand(command: string, seconds: number, failed: boolean): void {
+    let series = this.redisSeries.get(command);
+    if (!series) this.redisSeries.set(command, (series = this.redisDuration.labels(command)));
+    series.observe(seconds);
+    if (failed) this.redisFailures.inc({ command });
+  }
+
+  emailDelivered(transport: string, outcome: 'sent' | 'failed'): void {
+    this.emails.inc({ transport, outcome });
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
