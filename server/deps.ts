@@ -143,10 +143,21 @@ export async function buildDependencies(
         databasePool: () => (built.database ? poolState(built.database) : null),
         redisUp: config.redis ? () => built.redis?.current().isReady ?? false : null,
         outboxBacklog: overrides.mailer ? null : () => built.outbox!.backlog(),
+        ready: async () => {
+          const databaseAnswers = await readinessCheck().then(
+            () => true,
+            () => false,
+          );
+          return databaseAnswers && !lifecycle.draining;
+        },
         now: () => clock.now(),
       })
     : null;
   const telemetry = combineTelemetry(metrics, tracing);
+  const lifecycle = new Lifecycle();
+  const readinessCheck = async () => {
+    await built.database?.sequelize.query('SELECT 1');
+  };
   const database =
     overrides.database ??
     (await open(
@@ -259,9 +270,7 @@ export async function buildDependencies(
     tracing,
     telemetry,
     healthChecks: {
-      database: async () => {
-        await database.sequelize.query('SELECT 1');
-      },
+      database: readinessCheck,
       // The cache and the rate limits share one connection set; with a cache override (tests)
       // the limiter's own is checked too.
       cache: async () => {
@@ -269,7 +278,7 @@ export async function buildDependencies(
         if (redis && overrides.cache) await redis.ping();
       },
     },
-    lifecycle: new Lifecycle(),
+    lifecycle,
     async close() {
       await email?.close(config.http.shutdownTimeoutMs);
       await rateLimits.close();

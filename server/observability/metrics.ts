@@ -27,6 +27,8 @@ export interface MetricSources {
   redisUp: (() => boolean) | null;
   /** The email outbox's backlog; null when mail does not go through the outbox. */
   outboxBacklog: (() => Promise<{ pending: number; oldestCreatedAt: Date | null }>) | null;
+  /** What GET /health/ready would answer now (PostgreSQL reachable and not draining). */
+  ready: () => Promise<boolean>;
   now: () => Date;
 }
 
@@ -133,6 +135,20 @@ export class Metrics {
       registers,
     });
     this.databasePoolGauges(sources, registers);
+    new Gauge({
+      name: 'auth_ready',
+      help: 'Whether the instance is ready (1) or not (0), as GET /health/ready would answer.',
+      registers,
+      async collect() {
+        // As the probe does: a database that does not answer within 2 s counts as not ready.
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, 2000, false)));
+        const ready = await Promise.race([sources.ready(), late]).finally(() =>
+          clearTimeout(timer),
+        );
+        this.set(ready ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'auth_redis_up',
       help: 'Whether Redis is connected and answering (1) or not (0); absent without REDIS_URL.',

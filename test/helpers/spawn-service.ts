@@ -45,6 +45,10 @@ const CONFIG_NAMES = [
   'JWT_ALGORITHM',
   'JWT_PRIVATE_KEY',
   'INTROSPECTION_CLIENTS',
+  'METRICS_PORT',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_TRACES_EXPORTER',
 ];
 
 /** The child's environment: PATH and HOME from ours, configuration only from `settings`. */
