@@ -9,6 +9,10 @@
  *   npm run bench -- --smoke         a short version (under a minute) for CI
  *   npm run bench -- --profile       the service under --cpu-prof; prints where its time went
  *   npm run bench -- --no-build --no-cluster --only profile-rest,login --seconds 5
+ *   npm run bench -- --no-build --no-cluster --only profile-rest   (and the metrics cost)
+ *
+ * After the scenarios, the REST read is measured again against a service without and one with
+ * metrics (METRICS_PORT), in turn, for what counting costs (--no-metrics skips it).
  *
  * BENCH_DATABASE_URL and BENCH_REDIS_URL choose other stores (a database named *bench*, a Redis
  * database other than 0: both are emptied first).
@@ -20,6 +24,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, readEnvironment } from '../server/config/index.js';
 import type { LoadResult, LoadSpec } from './load.js';
+import { metricsComparison, metricsCostTarget } from './metrics-cost.js';
 import { summarizeProfiles } from './profile-summary.js';
 import { wrkVersion } from './wrk.js';
 import {
@@ -73,6 +78,8 @@ const FULL = {
   idleSamples: 2,
   /** Wrong-password logins sent at once to a service with HASH_QUEUE_LIMIT=4. */
   overflowBurst: 24,
+  /** Rounds of a service without then with metrics (METRICS_PORT), on the REST read. */
+  metricsRounds: 2,
 };
 const SMOKE: typeof FULL = {
   users: 4,
@@ -87,6 +94,7 @@ const SMOKE: typeof FULL = {
   scryptSeconds: 1,
   idleSamples: 1,
   overflowBurst: 12,
+  metricsRounds: 1,
 };
 const SCENARIOS = ['profile-rest', 'profile-trpc', 'refresh', 'login', 'register', 'flood'];
 
@@ -97,6 +105,7 @@ const { values: options } = parseArgs({
     profile: { type: 'boolean', default: false },
     build: { type: 'boolean', default: true },
     cluster: { type: 'boolean', default: true },
+    metrics: { type: 'boolean', default: true },
     only: { type: 'string' },
     seconds: { type: 'string' },
     'heap-mb': { type: 'string', default: '256' },
@@ -570,6 +579,23 @@ async function main() {
     clusterRows = await clusterComparison(lastTokens, reports.at(-1)!);
   }
 
+  let metricsRows: Row[] = [];
+  if (options.metrics && only.has('profile-rest') && lastTokens.length) {
+    log('\nwhat counting costs: the REST read without and with metrics, in turn');
+    metricsRows = await metricsComparison(
+      { ...serviceEnv, MIGRATE_ON_START: 'false' },
+      logFile,
+      lastTokens,
+      {
+        rounds: settings.metricsRounds,
+        connections: settings.read.connections,
+        seconds: settings.clusterSeconds,
+        warmupSeconds: settings.warmupSeconds,
+      },
+      log,
+    );
+  }
+
   log('\nlogin beyond the hash queue (a second service with HASH_QUEUE_LIMIT=4)');
   const small = await startService(
     { ...serviceEnv, MIGRATE_ON_START: 'false', HASH_QUEUE_LIMIT: '4' },
@@ -579,7 +605,10 @@ async function main() {
     stop(small),
   );
 
-  const targets = evaluate(reports, scryptRate, clusterRows, overflow);
+  const targets = [
+    ...evaluate(reports, scryptRate, clusterRows, overflow),
+    ...(metricsRows.length ? [metricsCostTarget(metricsRows)] : []),
+  ];
   const versions = {
     node: process.version,
     postgres: postgresVersion,
@@ -626,6 +655,9 @@ async function main() {
       '',
     ]),
     ...(clusterRows.length ? ['one worker per core', formatTable(clusterRows), ''] : []),
+    ...(metricsRows.length
+      ? ['metrics off and on (METRICS_PORT)', formatTable(metricsRows), '']
+      : []),
     options.smoke
       ? 'targets (a smoke run is too short for its figures to mean anything):'
       : 'targets (last run):',
@@ -643,6 +675,7 @@ async function main() {
       scryptRate,
       reports,
       clusterRows,
+      metricsRows,
       overflow,
       targets,
     },
@@ -653,7 +686,7 @@ async function main() {
   );
   // A missed target is a finding; a failed request or a wrong answer to a full queue is a
   // breakage, and fails the run (what the CI smoke run is for).
-  const failures = [...reports.flatMap((report) => report.rows), ...clusterRows]
+  const failures = [...reports.flatMap((report) => report.rows), ...clusterRows, ...metricsRows]
     .flatMap((row) => [row.service, ...(row.floor ? [row.floor] : [])])
     .filter((result) => result.errors > 0)
     .map(
