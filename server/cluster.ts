@@ -128,6 +128,13 @@ async function main() {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
+  if (config.metrics) {
+    // Loaded only when asked for, like the migrator above.
+    const { clusterMetrics, startMetricsServer } =
+      await import('./observability/metrics-server.js');
+    await startMetricsServer(clusterMetrics(), config.metrics, logger);
+    logger.info({ port: config.metrics.port }, 'metrics of every worker at /metrics');
+  }
   logger.info({ workers, hashSlotsPerWorker: hashSlots }, 'starting workers');
   for (let index = 0; index < workers; index += 1) fork();
 }

@@ -13,7 +13,7 @@ import { buildDependencies } from './deps.js';
 import { withDevelopmentSecret } from './development-secret.js';
 import { scrubSecrets } from './lib/log-redaction.js';
 import { createHttpServer } from './http/server.js';
-import { startMetricsServer } from './observability/metrics-server.js';
+import { serveMetrics } from './observability/metrics-server.js';
 import { lowerBackgroundThreadPriority } from './lib/thread-priority.js';
 
 function loadConfigOrExit(): Config {
@@ -150,9 +150,9 @@ async function main() {
     },
     `auth-service listening on ${config.http.host}:${port}; API docs at ${url}/api/docs/`,
   );
-  // Metrics on their own port (METRICS_PORT), never beside the API.
+  // Metrics on their own port (METRICS_PORT), never beside the API (in a cluster, the primary's).
   const metricsServer = deps.metrics
-    ? await startMetricsServer(deps.metrics, config.metrics!, logger)
+    ? await serveMetrics(deps.metrics, config.metrics!, logger)
     : null;
   if (metricsServer) {
     const metricsAddress = metricsServer.address();

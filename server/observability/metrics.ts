@@ -8,29 +8,11 @@
  * name, a transport. Gauges that describe the state of something else (the hash queue, the
  * database pool, Redis, the outbox) are read when Prometheus scrapes, not kept up to date.
  */
-import {
-  collectDefaultMetrics,
-  Counter,
-  Gauge,
-  Histogram,
-  Registry,
-  type LabelValues,
-} from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry, type LabelValues } from 'prom-client';
 import type { LoginOutcome } from '../lib/telemetry.js';
+import { stateGauges, type MetricSources } from './state-gauges.js';
 
-export interface MetricSources {
-  /** Hashes waiting for a slot. */
-  hashQueueDepth: () => number;
-  /** The database pool now; null when it cannot be read. */
-  databasePool: () => { inUse: number; waiting: number; size: number } | null;
-  /** Whether Redis answers; null when the service runs without Redis. */
-  redisUp: (() => boolean) | null;
-  /** The email outbox's backlog; null when mail does not go through the outbox. */
-  outboxBacklog: (() => Promise<{ pending: number; oldestCreatedAt: Date | null }>) | null;
-  /** What GET /health/ready would answer now (PostgreSQL reachable and not draining). */
-  ready: () => Promise<boolean>;
-  now: () => Date;
-}
+export type { MetricSources } from './state-gauges.js';
 
 /** Latencies from a cache hit (well under a millisecond) to a slow request (seconds). */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -109,14 +91,6 @@ export class Metrics {
     });
     // On every authenticated request: the label sets are looked up once.
     this.tokenCache = { hit: tokenCache.labels('hit'), miss: tokenCache.labels('miss') };
-    new Gauge({
-      name: 'auth_password_hash_queue_depth',
-      help: 'Password hashes waiting for a hashing slot.',
-      registers,
-      collect() {
-        this.set(sources.hashQueueDepth());
-      },
-    });
     this.hashWait = new Histogram({
       name: 'auth_password_hash_queue_wait_seconds',
       help: 'Time a password hash waited for a hashing slot.',
@@ -134,29 +108,7 @@ export class Metrics {
       help: 'Password hashes refused (503) because the queue was full.',
       registers,
     });
-    this.databasePoolGauges(sources, registers);
-    new Gauge({
-      name: 'auth_ready',
-      help: 'Whether the instance is ready (1) or not (0), as GET /health/ready would answer.',
-      registers,
-      async collect() {
-        // As the probe does: a database that does not answer within 2 s counts as not ready.
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, 2000, false)));
-        const ready = await Promise.race([sources.ready(), late]).finally(() =>
-          clearTimeout(timer),
-        );
-        this.set(ready ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'auth_redis_up',
-      help: 'Whether Redis is connected and answering (1) or not (0); absent without REDIS_URL.',
-      registers: sources.redisUp ? registers : [],
-      collect() {
-        this.set(sources.redisUp?.() ? 1 : 0);
-      },
-    });
+    stateGauges(sources, registers);
     this.redisDuration = new Histogram({
       name: 'auth_redis_command_duration_seconds',
       help: 'Time of each Redis command of the cache, by command.',
@@ -170,64 +122,11 @@ export class Metrics {
       labelNames: ['command'],
       registers,
     });
-    this.outboxGauges(sources, registers);
     this.emails = new Counter({
       name: 'auth_emails_total',
       help: 'Email delivery attempts by transport and outcome (sent, failed).',
       labelNames: ['transport', 'outcome'],
       registers,
-    });
-  }
-
-  private databasePoolGauges(sources: MetricSources, registers: Registry[]) {
-    const pool = (pick: 'inUse' | 'waiting' | 'size') =>
-      function collect(this: Gauge) {
-        const now = sources.databasePool();
-        if (now) this.set(now[pick]);
-      };
-    new Gauge({
-      name: 'auth_db_pool_connections_in_use',
-      help: 'Database connections lent out to queries and transactions.',
-      registers,
-      collect: pool('inUse'),
-    });
-    new Gauge({
-      name: 'auth_db_pool_waiting_requests',
-      help: 'Queries and transactions waiting for a database connection.',
-      registers,
-      collect: pool('waiting'),
-    });
-    new Gauge({
-      name: 'auth_db_pool_connections',
-      help: 'Database connections open (in use and idle).',
-      registers,
-      collect: pool('size'),
-    });
-  }
-
-  private outboxGauges(sources: MetricSources, registers: Registry[]) {
-    if (!sources.outboxBacklog) return;
-    const backlog = sources.outboxBacklog;
-    // Both gauges come from one query per scrape.
-    let reading: Promise<{ pending: number; oldestCreatedAt: Date | null }> | null = null;
-    const read = () => (reading ??= backlog().finally(() => setImmediate(() => (reading = null))));
-    new Gauge({
-      name: 'auth_email_outbox_pending',
-      help: 'Emails in the outbox not delivered yet (waiting or being sent).',
-      registers,
-      async collect() {
-        this.set((await read()).pending);
-      },
-    });
-    new Gauge({
-      name: 'auth_email_outbox_oldest_pending_age_seconds',
-      help: 'How long the oldest undelivered email has been in the outbox (0 when none).',
-      registers,
-      async collect() {
-        const { oldestCreatedAt } = await read();
-        const ageMs = oldestCreatedAt ? sources.now().getTime() - oldestCreatedAt.getTime() : 0;
-        this.set(Math.max(0, ageMs / 1000));
-      },
     });
   }
 
