@@ -4,16 +4,12 @@
  * in turn (off, on, off, on) so a machine that gets busier or quieter shifts both alike.
  */
 import { createServer } from 'node:net';
-import type { LoadSpec } from './load.js';
-import { runLoad, startService, stop, type Started } from './processes.js';
+import { startService, stop, type Started } from './processes.js';
 import type { Row, Target } from './report.js';
-import { warmSessions } from './seed.js';
+import { measureRestRead, type RestReadSettings } from './rest-read.js';
 
-export interface MetricsCostSettings {
+export interface MetricsCostSettings extends RestReadSettings {
   rounds: number;
-  connections: number;
-  seconds: number;
-  warmupSeconds: number;
 }
 
 function freePort(): Promise<number> {
@@ -60,19 +56,7 @@ export async function metricsComparison(
     );
     const stopScraping = metricsPort === null ? null : scrapeEverySecond(metricsPort);
     try {
-      await warmSessions(target.url, tokens);
-      const spec: LoadSpec = {
-        title: scenario,
-        url: `${target.url}/api/auth/profile/`,
-        method: 'GET',
-        connections: settings.connections,
-        durationSeconds: settings.seconds,
-        expectStatus: 200,
-        bearerTokens: tokens,
-      };
-      if (settings.warmupSeconds)
-        await runLoad({ ...spec, title: 'warm-up', durationSeconds: settings.warmupSeconds });
-      const result = await runLoad({ ...spec, serverPid: target.child.pid! });
+      const result = await measureRestRead(target, scenario, tokens, settings);
       const scrapes = stopScraping?.();
       rows.push({
         scenario,

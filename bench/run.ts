@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, readEnvironment } from '../server/config/index.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { metricsComparison, metricsCostTarget } from './metrics-cost.js';
+import { measureRestRead } from './rest-read.js';
 import { summarizeProfiles } from './profile-summary.js';
 import { wrkVersion } from './wrk.js';
 import {
@@ -413,19 +414,11 @@ async function clusterComparison(tokens: string[], lastRun: RunReport): Promise<
     log(scenario);
     const target = await start();
     try {
-      await warmSessions(target.url, tokens);
-      const spec: LoadSpec = {
-        title: scenario,
-        url: `${target.url}/api/auth/profile/`,
-        method: 'GET',
+      const result = await measureRestRead(target, scenario, tokens, {
         connections: settings.read.connections,
-        durationSeconds: settings.clusterSeconds,
-        expectStatus: 200,
-        bearerTokens: tokens,
-      };
-      if (settings.warmupSeconds)
-        await runLoad({ ...spec, title: 'warm-up', durationSeconds: settings.warmupSeconds });
-      const result = await runLoad({ ...spec, serverPid: target.child.pid! });
+        seconds: settings.clusterSeconds,
+        warmupSeconds: settings.warmupSeconds,
+      });
       rows.push({ scenario, service: result, note: usage(result) });
     } finally {
       await stop(target);

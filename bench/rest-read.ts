@@ -1,0 +1,31 @@
+/** The authenticated REST read against one started service: warm the sessions, warm up, load. */
+import type { LoadResult } from './load.js';
+import { runLoad, type Started } from './processes.js';
+import { warmSessions } from './seed.js';
+
+export interface RestReadSettings {
+  connections: number;
+  seconds: number;
+  warmupSeconds: number;
+}
+
+export async function measureRestRead(
+  target: Started,
+  title: string,
+  tokens: string[],
+  settings: RestReadSettings,
+): Promise<LoadResult> {
+  await warmSessions(target.url, tokens);
+  const spec = {
+    title,
+    url: `${target.url}/api/auth/profile/`,
+    method: 'GET' as const,
+    connections: settings.connections,
+    durationSeconds: settings.seconds,
+    expectStatus: 200,
+    bearerTokens: tokens,
+  };
+  if (settings.warmupSeconds)
+    await runLoad({ ...spec, title: 'warm-up', durationSeconds: settings.warmupSeconds });
+  return runLoad({ ...spec, serverPid: target.child.pid! });
+}
