@@ -57,6 +57,10 @@ export default tseslint.config(
         'Services are framework-free: no Koa, tRPC, routers or HTTP.',
       ],
       [['sequelize', '**/db/**'], 'Services reach the database only through repositories.'],
+      [
+        ['prom-client', '@opentelemetry/*', '**/observability/**'],
+        'Report through lib/telemetry.ts; metrics and traces are wired in deps.ts.',
+      ],
     ]),
   },
   {
@@ -95,6 +99,10 @@ export default tseslint.config(
       [
         ['**/repositories/**', '**/db/**', '**/config/**', '**/email/**'],
         'lib/ knows neither the database nor the configuration: it is given what it needs.',
+      ],
+      [
+        ['prom-client', '@opentelemetry/*', '**/observability/**'],
+        'Report through lib/telemetry.ts; metrics and traces are wired in deps.ts.',
       ],
     ]),
   },
