@@ -137,6 +137,11 @@ export async function buildDependencies(
     database?: OpenedDatabase;
     redis?: RedisConnection | null;
   } = {};
+  const lifecycle = new Lifecycle();
+  // What readiness asks of PostgreSQL (the probe, and the auth_ready gauge).
+  const readinessCheck = async () => {
+    await built.database?.sequelize.query('SELECT 1');
+  };
   const metrics = config.metrics
     ? new Metrics({
         hashQueueDepth: () => built.hasher?.queueDepth ?? 0,
@@ -154,10 +159,6 @@ export async function buildDependencies(
       })
     : null;
   const telemetry = combineTelemetry(metrics, tracing);
-  const lifecycle = new Lifecycle();
-  const readinessCheck = async () => {
-    await built.database?.sequelize.query('SELECT 1');
-  };
   const database =
     overrides.database ??
     (await open(
