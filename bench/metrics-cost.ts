@@ -1,7 +1,7 @@
 /**
  * What counting costs: the authenticated REST read against a service without metrics and one
  * with METRICS_PORT set (scraped every second meanwhile, as a busy Prometheus would), measured
- * in turn (off, on, off, on) so a machine that gets busier or quieter shifts both alike.
+ * in turn (off, on, on, off) so a machine that gets busier or quieter shifts both alike.
  */
 import { createServer } from 'node:net';
 import { startService, stop, type Started } from './processes.js';
@@ -68,9 +68,13 @@ export async function metricsComparison(
       await stop(target);
     }
   };
+  // Off then on, then on then off: neither always runs first (after the previous service's
+  // exit, into a machine that is still settling).
   for (let round = 1; round <= settings.rounds; round += 1) {
-    await measure(`metrics off, round ${round}`, null);
-    await measure(`metrics on, round ${round}`, await freePort());
+    const off = () => measure(`metrics off, round ${round}`, null);
+    const on = async () => measure(`metrics on, round ${round}`, await freePort());
+    if (round % 2) await off().then(on);
+    else await on().then(off);
   }
   return rows;
 }
