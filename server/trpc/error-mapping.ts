@@ -63,17 +63,27 @@ function fieldErrorsFromIssues(issues: SchemaIssue[]): FieldErrors {
   return errors;
 }
 
+// SQLSTATEs that say the connection, not the statement, failed: class 08 (connection exception),
+// the server shutting down or terminating this backend (57P01-57P03), too many connections, and
+// the socket errors pg reports as codes. The transaction (if any) never committed.
+const CONNECTION_LOST_CODES = /^(08\w{3}|57P0[123]|53300|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT)$/;
+// pg's messages when the socket ends under a query (no SQLSTATE: the server never answered).
+const CONNECTION_LOST_MESSAGES = /Connection terminated|not queryable|Query read timeout/;
+
 function isDatabaseUnavailable(error: unknown): boolean {
   const name = (error as { name?: string } | null)?.name ?? '';
   const connectionFailure =
     /^Sequelize(Connection\w*|HostNotFound|HostNotReachable|ConnectionAcquireTimeout)Error$/;
   if (connectionFailure.test(name)) return true;
-  // A connection gone silent (the client's query timeout) or a statement the server cancelled
-  // at statement_timeout (57014): the database is unreachable or overloaded, not the request bad.
+  // A connection gone silent (the client's query timeout), cut or terminated mid-query, or a
+  // statement the server cancelled at statement_timeout (57014): the database is unreachable
+  // or overloaded, not the request bad.
   const parent = (error as { parent?: { message?: string; code?: string } } | null)?.parent;
+  if (name !== 'SequelizeDatabaseError' || !parent) return false;
   return (
-    name === 'SequelizeDatabaseError' &&
-    (parent?.message === 'Query read timeout' || parent?.code === '57014')
+    parent.code === '57014' ||
+    CONNECTION_LOST_CODES.test(parent.code ?? '') ||
+    CONNECTION_LOST_MESSAGES.test(parent.message ?? '')
   );
 }
 

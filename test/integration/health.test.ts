@@ -240,6 +240,23 @@ describe('GET /health/ with PostgreSQL and Redis behind proxies', function () {
     await expectHealthyAgain();
   });
 
+  it('answers 503 SERVICE_UNAVAILABLE (not 500) when its PostgreSQL connection is cut mid-query', async () => {
+    await health(); // an established connection in the pool, which the cut ends under a query
+    postgresProxy.hang();
+    const during = http()
+      .post('/api/auth/login/')
+      .send({ email: 'nobody@example.com', password: 'Correct-Horse-Battery-9' })
+      .then((response) => response);
+    // The login's query has reached the stalled connection well within this.
+    await sleep(300);
+    postgresProxy.resume(); // cuts the stalled connection: "Connection terminated unexpectedly"
+    const response = await during;
+    expect(response.status).to.equal(503);
+    expect(response.body.code).to.equal('SERVICE_UNAVAILABLE');
+    expect(response.headers['retry-after']).to.match(/^\d+$/);
+    await expectHealthyAgain();
+  });
+
   describe('the probes', () => {
     it('live and ready answer 200 with both spellings while everything is up', async () => {
       await expectAlive();
