@@ -23,7 +23,7 @@ import type { Logger } from '../lib/logger.js';
 import { createRequestContext, type RouteMeta } from '../trpc/context.js';
 import { toAppError, toTRPCError } from '../trpc/error-mapping.js';
 import type { Operation } from '../trpc/operations.js';
-import { passwordUse, rateLimitResponseHeaders } from '../trpc/rate-limit.js';
+import { passwordUse, retryResponseHeaders } from '../trpc/rate-limit.js';
 import { callProcedure } from './procedure-call.js';
 import { BodyError, readJsonBody } from './request-body.js';
 import type { Params } from './route-table.js';
@@ -139,7 +139,7 @@ export function trpcHandler(options: TrpcHandlerOptions) {
         ctx: procedureContext,
       });
       ctx.status = (shape.data as { httpStatus: number }).httpStatus;
-      ctx.set(rateLimitResponseHeaders([error]));
+      ctx.set(retryResponseHeaders([error]));
       body = transformTRPCResponse(config, { error: shape });
     }
     ctx.type = 'application/json';
@@ -174,13 +174,10 @@ export function trpcHandler(options: TrpcHandlerOptions) {
         }
         return createRequestContext(ctx.state.request);
       },
-      // A 429 carries Retry-After and the RateLimit headers here too, as on REST. tRPC replaces
+      // A 429 or 503 carries Retry-After (a 429 the RateLimit headers) here too, as on REST. tRPC replaces
       // the Vary header CORS set, so Origin goes back on (appended to tRPC's own).
       responseMeta: ({ errors }) => ({
-        headers: new Headers([
-          ['vary', 'Origin'],
-          ...Object.entries(rateLimitResponseHeaders(errors)),
-        ]),
+        headers: new Headers([['vary', 'Origin'], ...Object.entries(retryResponseHeaders(errors))]),
       }),
       onError: ({ error, path: callPath }) =>
         logFailure(logger, error, callPath ?? path, ctx.state.request.requestId),

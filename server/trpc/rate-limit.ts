@@ -100,11 +100,14 @@ export async function limitPerAccount(
   if (subject) assertAllowed(await rateLimits.consume(perAccount, accountSubject(subject)));
 }
 
-/** Retry-After and RateLimit headers for a tRPC HTTP response that carries a RATE_LIMITED error. */
-export function rateLimitResponseHeaders(errors: readonly unknown[]): Record<string, string> {
+/**
+ * Retry-After (and, on a 429, the RateLimit headers) for a tRPC HTTP response that carries a
+ * RATE_LIMITED or SERVICE_UNAVAILABLE error, as REST answers them.
+ */
+export function retryResponseHeaders(errors: readonly unknown[]): Record<string, string> {
   for (const error of errors) {
     const appError = toAppError(error);
-    if (appError.code !== 'RATE_LIMITED') continue;
+    if (appError.code !== 'RATE_LIMITED' && appError.code !== 'SERVICE_UNAVAILABLE') continue;
     return {
       ...(appError.retryAfterSeconds !== undefined
         ? { 'Retry-After': String(Math.ceil(appError.retryAfterSeconds)) }

@@ -222,6 +222,22 @@ describe('GET /health/ with PostgreSQL and Redis behind proxies', function () {
     expect(after.body.code).to.equal('AUTHENTICATION_FAILED');
   });
 
+  it('answers a tRPC call 503 with Retry-After while PostgreSQL is down, as REST does', async () => {
+    const credentials = { email: 'nobody@example.com', password: 'Correct-Horse-Battery-9' };
+    await postgresProxy.stop();
+    const single = await http().post('/trpc/auth.login').send({ json: credentials });
+    const batched = await http()
+      .post('/trpc/auth.login?batch=1')
+      .send({ 0: { json: credentials } });
+    await postgresProxy.start();
+    for (const during of [single, batched]) {
+      expect(during.status).to.equal(503);
+      expect(during.headers['retry-after']).to.match(/^\d+$/);
+    }
+    expect(single.body.error.json.data.appCode).to.equal('SERVICE_UNAVAILABLE');
+    await expectHealthyAgain();
+  });
+
   it('answers 503 SERVICE_UNAVAILABLE (not 500, not never) when PostgreSQL goes silent mid-request', async () => {
     await health(); // an established connection in the pool, which the hang strands
     postgresProxy.hang();
