@@ -12,6 +12,7 @@ import {
   recordingLogger,
   sleep,
 } from '../helpers/rate-limit.js';
+import { startOwnRedis, type OwnRedis } from '../helpers/redis-server.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const login = (testApp: TestApp, email: string, password: string) =>
@@ -111,5 +112,47 @@ describe('rate limits when Redis stops mid-run', function () {
     expect((await login(testApp, uniqueEmail(), 'wrong-1')).status).to.equal(401);
     expect((await login(testApp, uniqueEmail(), 'wrong-1')).status).to.equal(401);
     expect((await login(testApp, uniqueEmail(), 'wrong-1')).status).to.equal(429);
+  });
+});
+
+describe('rate limits when Redis stalls and answers again', function () {
+  this.timeout(20_000);
+  let redis: OwnRedis | undefined;
+
+  afterEach(async () => {
+    await closeLimitedApps();
+    await redis?.close();
+    redis = undefined;
+  });
+
+  it('answers a login in bounded time while Redis stalls, counts in Redis again once it answers, and logs the next outage', async () => {
+    redis = await startOwnRedis();
+    const { logger, lines } = recordingLogger();
+    const testApp = await createLimitedApp(
+      { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: '300' },
+      { logger },
+    );
+    const messages = (pattern: RegExp) => lines.filter((line) => pattern.test(line.msg)).length;
+    const waitFor = async (pattern: RegExp, count: number) => {
+      for (let waited = 0; waited < 5000 && messages(pattern) < count; waited += 100) {
+        await sleep(100);
+      }
+      expect(messages(pattern), JSON.stringify(lines.map((line) => line.msg))).to.equal(count);
+    };
+
+    // A SIGSTOPped Redis keeps its connections open: commands time out, nothing reconnects.
+    redis.stall();
+    const started = Date.now();
+    expect((await login(testApp, uniqueEmail(), 'wrong-1')).status).to.equal(401);
+    // A few limiter checks, each bounded by the command timeout: not as long as the stall.
+    expect(Date.now() - started).to.be.below(3000);
+    await waitFor(/rate limits: Redis unreachable/, 1);
+    redis.resume();
+    await waitFor(/rate limits: Redis reachable again/, 1);
+
+    redis.stall();
+    expect((await login(testApp, uniqueEmail(), 'wrong-1')).status).to.equal(401);
+    await waitFor(/rate limits: Redis unreachable/, 2);
+    redis.resume();
   });
 });
