@@ -12,11 +12,15 @@
  *   closes new ones at once, so a flood of idle connections cannot exhaust file descriptors or
  *   memory. Each cluster worker has its own.
  *
+ * Requests node's parser refuses (headers past 16 KB, malformed HTTP) get the error envelope
+ * (client-error.ts).
+ *
  * Idle keep-alive connections are closed after 65 s, longer than the 60 s idle timeout of the
  * usual load balancers, so a balancer never sends a request into a connection being closed.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Config } from '../config/index.js';
+import { answerClientError } from './client-error.js';
 
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
@@ -34,5 +38,6 @@ export function createHttpServer(
   );
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.maxConnections = settings.maxConnections;
+  server.on('clientError', answerClientError);
   return server;
 }

@@ -96,6 +96,22 @@ describe('slow and hoarding clients (the real process)', function () {
     expect(lines, 'the client kept sending all along').to.be.at.least(3);
   });
 
+  it('answers headers past the parser limit and malformed HTTP with 400 in the error envelope, not a bare status line', async () => {
+    for (const request of [
+      `GET /api/auth/profile/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`,
+      'GET /api/auth/profile/ HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Name: 1\r\n\r\n',
+    ]) {
+      const client = await open(service!.port);
+      client.socket.write(request);
+      await Promise.race([client.closed, sleep(5000)]);
+      client.socket.destroy();
+      const [head, body] = client.received().split('\r\n\r\n');
+      expect(head).to.match(/^HTTP\/1\.1 400 /);
+      expect(head).to.match(/content-type: application\/json/i);
+      expect(JSON.parse(body ?? '')).to.have.property('code', 'VALIDATION_ERROR');
+    }
+  });
+
   it('closes connections beyond HTTP_MAX_CONNECTIONS at once, and serves again once they go', async () => {
     const sockets: Watched[] = [];
     for (let index = 0; index <= MAX_CONNECTIONS; index += 1) {
