@@ -128,27 +128,43 @@ export function trpcHandler(options: TrpcHandlerOptions) {
       ctx.status = 200;
       body = transformTRPCResponse(config, { result: { data: output } });
     } catch (thrown) {
-      const error = getTRPCErrorFromUnknown(thrown);
-      logFailure(logger, error, path, ctx.state.request.requestId);
-      const shape = getTRPCErrorShape({
-        config,
-        error,
-        type: operation?.type ?? 'unknown',
-        path,
-        input,
-        ctx: procedureContext,
-      });
-      ctx.status = (shape.data as { httpStatus: number }).httpStatus;
-      ctx.set(retryResponseHeaders([error]));
-      body = transformTRPCResponse(config, { error: shape });
+      answerError(ctx, thrown, path, operation?.type ?? 'unknown', input, procedureContext);
+      return;
     }
     ctx.type = 'application/json';
     ctx.body = JSON.stringify(body);
   }
 
+  /** An error in tRPC's shape, with the status and headers REST would give it. */
+  function answerError(
+    ctx: KoaContext,
+    thrown: unknown,
+    path: string,
+    type: 'query' | 'mutation' | 'unknown',
+    input: unknown,
+    procedureContext: ReturnType<typeof createRequestContext>,
+  ) {
+    const error = getTRPCErrorFromUnknown(thrown);
+    logFailure(logger, error, path, ctx.state.request.requestId);
+    const shape = getTRPCErrorShape({ config, error, type, path, input, ctx: procedureContext });
+    ctx.status = (shape.data as { httpStatus: number }).httpStatus;
+    ctx.set(retryResponseHeaders([error]));
+    ctx.type = 'application/json';
+    ctx.body = JSON.stringify(transformTRPCResponse(config, { error: shape }));
+  }
+
   /** tRPC's own node handler, for batches and streams; it writes the answer itself. */
   async function adapter(ctx: KoaContext, path: string) {
     ctx.state.route = { wire: 'trpc', operation: 'batch' };
+    // tRPC's adapter refuses a long batch itself, but as text/plain; refused here, it is JSON.
+    if (path.split(',').length > options.maxBatchSize) {
+      const refusal = new TRPCError({
+        code: 'BAD_REQUEST',
+        message: 'Batch call exceeds maximum size',
+      });
+      const context = createRequestContext(ctx.state.request);
+      return answerError(ctx, refusal, path, 'unknown', undefined, context);
+    }
     // Koa starts every answer at 404, and tRPC's adapter keeps a status it finds set.
     ctx.status = 200;
     ctx.respond = false;

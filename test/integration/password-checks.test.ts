@@ -52,6 +52,9 @@ describe('tRPC batches', function () {
     );
     expect(response.status).to.equal(400);
     expect(response.text).to.match(/exceeds maximum size/);
+    // JSON like every other tRPC error (tRPC's adapter said text/plain), carrying the code.
+    expect(response.headers['content-type']).to.match(/^application\/json/);
+    expect(JSON.parse(response.text).error.json.data.appCode).to.equal('VALIDATION_ERROR');
     expect(testApp.mailer.sent, 'no call of the batch ran').to.have.length(0);
   });
 
