@@ -52,7 +52,10 @@ export function portAnswers(host: string, port: number, timeoutMs = 500): Promis
   });
 }
 
-async function withAdminClient<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>) {
+export async function withAdminClient<T>(
+  adminUrl: string,
+  work: (client: pg.Client) => Promise<T>,
+) {
   const client = new pg.Client({ connectionString: `${adminUrl}/postgres` });
   await client.connect();
   try {

@@ -7,7 +7,6 @@
  *   FUZZ_SEED                       the seed (printed at the start; a failure prints it too)
  *   FUZZ_ONLY=<chunk>:<index>       replays one request of that seed
  */
-import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { buildOpenApiDocument } from '../../server/http/openapi.js';
@@ -26,13 +25,6 @@ const CHUNK = 1000;
 const IN_FLIGHT = 12;
 const HANG_MS = 10_000;
 const PASSWORD = 'Correct-Horse-Battery-9';
-
-/** The service's resident set in MB, read from /proc (Linux). */
-export function residentMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
 
 async function signIn(scenario: Scenario, email: string): Promise<string> {
   const base = scenario.service.baseUrl;
@@ -154,11 +146,11 @@ describe('resilience: generated requests against every operation', function () {
         }
       };
       await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-      if (chunk === 1) baselineMb = residentMb(s.service.child.pid!);
+      if (chunk === 1) baselineMb = s.residentMb();
     }
     const seconds = (Date.now() - started) / 1000;
     await sleep(3000); // idle: let the service settle before its memory is read again
-    const afterMb = residentMb(s.service.child.pid!);
+    const afterMb = s.residentMb();
     record({
       scenario: 'fuzzer (OpenAPI, REST and tRPC)',
       requests: sent,

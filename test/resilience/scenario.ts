@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { withAdminClient } from '../helpers/environment.js';
 import { TEST_DATABASE } from '../helpers/run-id.js';
 import {
   startChild,
@@ -20,7 +21,8 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import type { Ack, Answer, LoadOptions } from './load-generator.js';
 import { startOwnRedis, type OwnRedis } from '../helpers/redis-server.js';
 
-const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432';
+// The local PostgreSQL, as test:deploy uses it: the scenarios need a server they may add databases to.
+const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432';
 export const REDIS_COMMAND_TIMEOUT_MS = 500;
 /** No answer may take longer than this, whatever is down. */
 export const HANG_BOUND_MS = 5000;
@@ -35,6 +37,8 @@ export interface Scenario {
   /** Starts the load; resolves with what it recorded once it has run `durationMs`. */
   load(durationMs: number, overrides?: Partial<LoadOptions>): Promise<Recorded>;
   restartService(): Promise<void>;
+  /** The service's resident set in MB, from /proc (Linux). */
+  residentMb(): number;
   /** What every process of the service printed, the ones restarted away included. */
   allStdout(): string;
   close(): Promise<void>;
@@ -45,15 +49,7 @@ export interface Recorded {
   acks: Ack[];
 }
 
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: `${ADMIN_URL}/postgres` });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+const admin = <T>(work: (client: pg.Client) => Promise<T>) => withAdminClient(ADMIN_URL, work);
 
 /** Settings that keep the load from being refused for reasons the scenario is not about. */
 export const LOAD_SETTINGS: Record<string, string> = {
@@ -131,6 +127,10 @@ export async function startScenario(name: string, extra: Record<string, string> 
       return recorded;
     },
     allStdout: () => earlierStdout + service.stdout(),
+    residentMb() {
+      const status = readFileSync(`/proc/${service.child.pid}/status`, 'utf8');
+      return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    },
     async restartService() {
       await service.kill();
       earlierStdout += service.stdout();

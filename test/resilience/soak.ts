@@ -4,7 +4,6 @@
  * delay is the event loop's) sampled all along. Reports per minute: requests, errors, p50/p99,
  * RSS and the probe's p99.
  */
-import { readFileSync } from 'node:fs';
 import type { Answer } from './load-generator.js';
 import { startScenario } from './scenario.js';
 import { sleep } from './timing.js';
@@ -21,11 +20,6 @@ export interface SoakMinute {
 
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]! : 0;
-
-function residentMb(pid: number): number {
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
 
 /** An answer the load does not expect: no answer, a 5xx, or a refusal other than the revoked read's 401. */
 export const isError = (answer: Answer) =>
@@ -51,7 +45,7 @@ export async function runSoak(minutes: number): Promise<SoakMinute[]> {
         } catch {
           // a probe without an answer counts at its timeout
         }
-        samples.push({ t, rssMb: residentMb(scenario.service.child.pid!), lagMs: Date.now() - t });
+        samples.push({ t, rssMb: scenario.residentMb(), lagMs: Date.now() - t });
         await sleep(1000);
       }
     })();
