@@ -138,13 +138,18 @@ describe('resilience: the service under a mixed load while its dependencies fail
     expect(run.recoveryMs).to.be.below(RECOVERY_BOUND_MS);
   });
 
-  it('PostgreSQL cut for 10 s: 503 SERVICE_UNAVAILABLE with Retry-After (never 500), ready 503, recovered within 5 s', async () => {
+  it('PostgreSQL backends terminated and cut for 10 s: 503 SERVICE_UNAVAILABLE with Retry-After (never 500), ready 503, recovered within 5 s', async () => {
     scenario = await startScenario('postgres_cut');
     const s = scenario;
     let readyDuring: { status: number; retryAfter: string | null } | undefined;
     const run = await underLoad(
       s,
       async () => {
+        // The service's backends terminated under their queries (57P01), then no new ones.
+        await s.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+        );
         await s.postgres.stop();
         const ready = await getJson(`${s.service.baseUrl}/health/ready`);
         readyDuring = { status: ready.status, retryAfter: ready.headers.get('retry-after') };
@@ -155,7 +160,7 @@ describe('resilience: the service under a mixed load while its dependencies fail
         return ready.status === 200;
       },
     );
-    summarize('PostgreSQL cut 10 s', run.answers, { recoveryMs: run.recoveryMs });
+    summarize('PostgreSQL terminated + cut 10 s', run.answers, { recoveryMs: run.recoveryMs });
     const { answers } = run;
     expect(serverErrors(answers), 'answers 5xx other than 503').to.deep.equal([]);
     expect(

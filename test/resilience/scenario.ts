@@ -72,6 +72,8 @@ export async function startScenario(name: string, extra: Record<string, string> 
     await client.query(`CREATE DATABASE "${database}"`);
   });
   const direct = new pg.Pool({ connectionString: `${ADMIN_URL}/${database}`, max: 2 });
+  // A scenario may terminate every backend of its database, this pool's idle ones included.
+  direct.on('error', () => undefined);
   const adminPort = Number(new URL(ADMIN_URL).port || 5432);
   const postgres = await startTcpProxy(adminPort, new URL(ADMIN_URL).hostname);
   const redis = await startOwnRedis();
