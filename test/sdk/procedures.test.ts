@@ -132,6 +132,12 @@ describe('client SDK: sessions, verification, activity and the staff API', () =>
     const detail = await admin.client.admin.getUser.query({ id: member.id });
     expect(detail.sessions).to.have.length(1);
 
+    // HS256 (the default) signs with SECRET_KEY: no key is stored, none is listed or published.
+    expect((await admin.client.admin.listKeys.query()).results).to.deep.equal([]);
+    expect((await failure(member.client.admin.listKeys.query())).code).to.equal(
+      'PERMISSION_DENIED',
+    );
+
     const updated = await admin.client.admin.updateUser.mutate({
       id: member.id,
       is_verified: true,
