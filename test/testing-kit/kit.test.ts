@@ -53,6 +53,21 @@ function behavesAsTheRealService(start: () => Promise<AuthServiceKit>) {
     expect(String(unknown)).to.match(/createUser\(\): .*admin/);
   });
 
+  it('creates a user with two-factor login on, whose login needs the current code', async () => {
+    const { user, email, password, totp } = await kit.createUser({ totp: true });
+    const challenge = await kit.request<{ mfa_required?: boolean }>('login/', {
+      body: { email, password },
+    });
+    expect(challenge.body.mfa_required).to.equal(true);
+    const withoutCode = await kit.login(email, password).catch((error: Error) => error);
+    expect(String(withoutCode)).to.match(/two-factor login on; pass its code/);
+    const tokens = await kit.login(email, password, totp!.code());
+    await expect(tokens.access).to.be.aValidAccessTokenFor(user);
+    expect(totp!.recoveryCodes).to.have.length(10);
+    const recovered = await kit.login(email, password, totp!.recoveryCodes[0]);
+    await expect(recovered.access).to.be.aValidAccessTokenFor(user);
+  });
+
   it('delivers the signup mail to the mailbox, and its token verifies the account', async () => {
     const email = uniqueEmail();
     const client = kit.client();

@@ -10,5 +10,6 @@ export {
 } from './kit.js';
 export { TestClock, durationMs, type Duration } from './clock.js';
 export { Mailbox, type CapturedMail, type WaitForOptions } from './mailbox.js';
+export type { TotpDevice } from './totp.js';
 export type { KitResponse, RequestOptions } from './rest.js';
 export { authServiceAssertions } from './chai.js';

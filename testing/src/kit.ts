@@ -21,6 +21,7 @@ import { TestClock } from './clock.js';
 import { Mailbox } from './mailbox.js';
 import { expectStatus, restRequest, type KitResponse, type RequestOptions } from './rest.js';
 import { openKitStores, type KitStores } from './stores.js';
+import { enableTotp, type TotpDevice } from './totp.js';
 
 export interface StartOptions {
   /** Service settings by their environment names (`JWT_ACCESS_TOKEN_LIFETIME`, `RATE_LIMIT_ENABLED`, ...). */
@@ -53,6 +54,8 @@ export interface CreatedUser {
   password: string;
   /** A live session's tokens, as a login gives them. */
   tokens: TokenPair;
+  /** With `totp: true`: the secret, the recovery codes and the current code. */
+  totp: TotpDevice | null;
 }
 
 const createUserOptions = z
@@ -63,6 +66,7 @@ const createUserOptions = z
     verified: z.boolean().default(true),
     staff: z.boolean().default(false),
     superuser: z.boolean().default(false),
+    totp: z.boolean().default(false),
   })
   .strict();
 
@@ -187,13 +191,30 @@ export class AuthServiceKit {
       await accounts.update(answer.user.id, changes, { kind: 'operator' });
     }
     const profile = await this.request<KitUser>('profile/', { token: tokens.access });
-    return { user: expectStatus(profile, 200, 'createUser(): profile'), email, password, tokens };
+    const user = expectStatus(profile, 200, 'createUser(): profile');
+    const totp = wanted.totp
+      ? await enableTotp(this.request.bind(this), this.clock, tokens.access, password)
+      : null;
+    return { user, email, password, tokens, totp };
   }
 
-  /** A new session for the account: its token pair. */
-  async login(email: string, password: string): Promise<TokenPair> {
+  /**
+   * A new session for the account: its token pair. For an account with TOTP on, pass the
+   * code too (`user.totp.code()`, or a recovery code): the kit does both steps.
+   */
+  async login(email: string, password: string, code?: string): Promise<TokenPair> {
     const answer = await this.request('login/', { body: { email, password } });
-    return (expectStatus(answer, 200, `login(${email})`) as { tokens: TokenPair }).tokens;
+    const result = expectStatus(answer, 200, `login(${email})`) as
+      { tokens: TokenPair } | { mfa_required: true; mfa_token: string };
+    if ('tokens' in result) return result.tokens;
+    if (!code) {
+      throw new TypeError(`login(${email}): the account has two-factor login on; pass its code`);
+    }
+    const finished = await this.request('login/mfa/', {
+      body: { mfa_token: result.mfa_token, code },
+    });
+    return (expectStatus(finished, 200, `login(${email}) with a code`) as { tokens: TokenPair })
+      .tokens;
   }
 
   /** Rotates the refresh token: the new pair (the old refresh token is spent). */
