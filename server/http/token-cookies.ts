@@ -1,7 +1,7 @@
 /**
  * Browsers: the refresh token in a cookie instead of a script's storage (AUTH_COOKIES).
  *
- * A call that issues tokens (register, login, refresh, change-password) and carries
+ * A call that issues tokens (register, login, login/mfa, refresh, change-password) and carries
  * `X-Token-Transport: cookie` gets its refresh token as a cookie only: `HttpOnly` (no script, so
  * no XSS, can read it), `SameSite=Strict` (no other site's page sends it), `Path=/api/auth` (only
  * the REST auth endpoints receive it), `Secure` except in development; the answer's body leaves
@@ -26,6 +26,17 @@ import type { Operation } from '../trpc/operations.js';
 export const REFRESH_COOKIE = 'refresh_token';
 export const TRANSPORT_HEADER = 'X-Token-Transport';
 const COOKIE_PATH = '/api/auth';
+/**
+ * The calls that issue a refresh token, and so answer by the cookie when asked to. A login
+ * answering the second-factor challenge holds no token yet and sets none; `login/mfa/` does.
+ */
+export const ISSUES_REFRESH: ReadonlySet<string> = new Set([
+  'auth.register',
+  'auth.login',
+  'auth.loginMfa',
+  'auth.refresh',
+  'auth.changePassword',
+]);
 /** The calls that take a refresh token, and so may take it from the cookie. */
 const TAKES_REFRESH = new Set(['auth.refresh', 'auth.logout']);
 
@@ -103,6 +114,7 @@ export function tokenTransport(
       clearCookie(ctx);
       return output;
     }
+    if (!ISSUES_REFRESH.has(operation.path)) return output;
     // A refresh from the cookie answers by the cookie too: the old one is consumed.
     if (!usesCookie && !wantsCookieTransport(ctx)) return output;
     const moved = withoutRefresh(output);

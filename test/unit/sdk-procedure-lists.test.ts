@@ -2,12 +2,14 @@
  * The client SDK names procedures it treats specially (client-sdk/src/session-link.ts): the ones
  * it calls without a token, and the ones whose result it stores as the new session. Their names
  * are typed against the router (a rename fails to compile); this holds what they mean to the
- * server's own declarations, so neither side can drift.
+ * server's own declarations, so neither side can drift; and the cookie transport's list of the
+ * procedures that answer by the refresh cookie (server/http/token-cookies.ts) likewise.
  */
 import { expect } from 'chai';
 import type { AnyTRPCProcedure } from '@trpc/server';
 import { z } from 'zod';
 import { ISSUES_TOKENS, PUBLIC_PROCEDURES } from '../../client-sdk/src/session-link.js';
+import { ISSUES_REFRESH } from '../../server/http/token-cookies.js';
 import { routerShape as appRouter } from '../../server/routers/_app.js';
 import { tokenPair } from '../../server/schemas/auth.js';
 import { operationsOf } from '../../server/trpc/operations.js';
@@ -38,5 +40,11 @@ describe('the SDK and the server agree', () => {
     const issuing = operations.filter((op) => returnsTokens(op.procedure)).map((op) => op.path);
     expect([...ISSUES_TOKENS]).to.have.members(issuing);
     expect(issuing).to.include.members(['auth.login', 'auth.refresh']);
+  });
+
+  it('on which procedures answer by the refresh cookie: exactly those that issue a pair', () => {
+    const issuing = operations.filter((op) => returnsTokens(op.procedure)).map((op) => op.path);
+    expect([...ISSUES_REFRESH]).to.have.members(issuing);
+    expect(issuing).to.include('auth.loginMfa');
   });
 });
