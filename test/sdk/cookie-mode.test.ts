@@ -7,11 +7,13 @@
 import { expect } from 'chai';
 import {
   createAuthSession,
+  needsSecondFactor,
   type AuthSession,
   type FetchLike,
   type TokenPair,
 } from '../../client-sdk/src/index.js';
 import { STRONG_PASSWORD, uniqueEmail } from '../helpers/factories.js';
+import { totpCode } from '../helpers/mfa.js';
 import { startLiveServer, type LiveServer } from './harness.js';
 
 const FRONTEND = 'http://frontend.test';
@@ -107,6 +109,42 @@ describe('client SDK in cookie mode (AUTH_COOKIES=true)', () => {
     expect(browser.cookie).to.equal(null);
     expect(heard.at(-1)).to.equal(null);
     expect(await page().resume()).to.equal(false);
+  });
+
+  it('logs in with a second factor: the challenge sets no cookie, loginMfa stores the session the cookie way', async () => {
+    const owner = page();
+    const email = await signUp(owner);
+    const { secret } = await owner.client.mfa.totpSetup.mutate({ password: STRONG_PASSWORD });
+    await owner.client.mfa.totpConfirm.mutate({ code: totpCode(secret, live.clock.now()) });
+    live.clock.advanceSeconds(30); // the confirming code's step is used
+
+    // Another browser: its own cookie jar, its own page.
+    browser = new Browser();
+    heard.length = 0;
+    const device = page();
+    const login = await device.client.auth.login.mutate({ email, password: STRONG_PASSWORD });
+    if (!needsSecondFactor(login)) throw new Error('expected the second-factor challenge');
+    expect(browser.cookie).to.equal(null);
+    expect(heard).to.deep.equal([]);
+
+    const done = await device.client.auth.loginMfa.mutate({
+      mfa_token: login.mfa_token,
+      code: totpCode(secret, live.clock.now()),
+    });
+    expect(done.user.email).to.equal(email);
+    expect(done.tokens).not.to.have.property('refresh');
+    expect(browser.cookie).to.be.a('string').with.length.above(20);
+    for (const body of browser.bodies) expect(body).not.to.include(browser.cookie!);
+    expect(heard).to.deep.equal([{ access: done.tokens.access, refresh: '' }]);
+    expect((await device.client.profile.get.query()).email).to.equal(email);
+
+    // The access token expires: the cookie from loginMfa refreshes it, on the REST path.
+    const before = browser.cookie;
+    live.clock.advanceSeconds(61);
+    await device.client.profile.get.query();
+    expect(browser.requests.map((request) => request.path)).to.include('/api/auth/refresh/');
+    expect(browser.cookie).to.be.a('string').and.not.equal(before);
+    expect(await page().resume()).to.equal(true);
   });
 
   it('resumes as signed out when there is no cookie', async () => {
