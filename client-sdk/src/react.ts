@@ -3,7 +3,7 @@
  *
  *   <AuthProvider session={createAuthSession({ url: '/trpc', cookies: true })}>
  *   useSession()  → { status: 'loading' | 'signed-in' | 'signed-out', user, client }
- *   useAuth()     → { register, login, logout, error, pending }
+ *   useAuth()     → { register, login, loginMfa, logout, error, pending }
  *
  * The provider picks the session up on mount (cookie mode: one refresh from the cookie), loads
  * the user, and re-renders on login, register, logout, a refresh the server refuses, and what
