@@ -1,5 +1,10 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { createAuthSession, describeError, type Session } from '@auth-service/client';
+import {
+  createAuthSession,
+  describeError,
+  needsSecondFactor,
+  type Session,
+} from '@auth-service/client';
 import { AuthProvider, useAuth, useSession } from '@auth-service/client/react';
 
 // One per page, outside any component. Cookie mode: the refresh token stays in an HttpOnly
@@ -33,18 +38,24 @@ function Page() {
 }
 
 function SignIn() {
-  const { login, register, error, pending } = useAuth();
+  const { login, loginMfa, register, error, pending } = useAuth();
   const { client } = useSession();
-  const [form, setForm] = useState({ email: '', password: '', full_name: '' });
+  const [form, setForm] = useState({ email: '', password: '', full_name: '', code: '' });
   const [mode, setMode] = useState<'login' | 'register'>('login');
+  // Set when the account has TOTP on: the password was right, a code finishes the login.
+  const [mfaToken, setMfaToken] = useState<string | null>(null);
   const [notice, setNotice] = useState('');
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const { email, password, full_name } = form;
+    const { email, password, full_name, code } = form;
     const done =
-      mode === 'login'
-        ? login({ email, password })
-        : register({ email, password, full_name, password_confirm: password });
+      mfaToken !== null
+        ? loginMfa({ mfa_token: mfaToken, code })
+        : mode === 'login'
+          ? login({ email, password }).then((result) => {
+              if (needsSecondFactor(result)) setMfaToken(result.mfa_token);
+            })
+          : register({ email, password, full_name, password_confirm: password });
     done.catch(() => {}); // shown below through `error`
   };
   const forgot = async () => {
@@ -57,6 +68,16 @@ function SignIn() {
     onChange: (event: { target: { value: string } }) =>
       setForm({ ...form, [name]: event.target.value }),
   });
+  if (mfaToken !== null) {
+    return (
+      <form onSubmit={submit}>
+        <input autoComplete="one-time-code" placeholder="Authenticator code" {...field('code')} />
+        <small>{error?.errors.code?.[0] ?? error?.errors.mfa_token?.[0]}</small>
+        {error?.code === 'AUTHENTICATION_FAILED' && <p role="alert">Wrong code.</p>}
+        <button disabled={pending}>Verify</button>
+      </form>
+    );
+  }
   return (
     <form onSubmit={submit}>
       <input type="email" placeholder="Email" {...field('email')} />
