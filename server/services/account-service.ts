@@ -27,7 +27,7 @@ import {
   type Actor,
 } from './account-changes.js';
 import type { ServiceDependencies } from './index.js';
-import { refuseBreached } from './breach-check.js';
+import { refuseBreached, refuseUnacceptablePassword } from './breach-check.js';
 import { passwordProblems } from './password-policy.js';
 import type { SessionService } from './session-service.js';
 import { assertNotLastSuperuser, mayRemoveSuperuser } from './superuser-guard.js';
@@ -242,12 +242,7 @@ export class AccountService {
     password: string,
   ): Promise<{ sessionsRevoked: number }> {
     const user = await this.requireByEmail(email);
-    const problems = this.passwordProblems(password, {
-      email: user.email,
-      fullName: user.fullName,
-    });
-    if (problems.length) throw fieldError('password', ...problems);
-    await refuseBreached(this.deps.breachedPasswords, password, 'password');
+    await refuseUnacceptablePassword(this.deps, password, user, 'password');
     const passwordHash = await this.deps.hasher.hash(password);
     return this.setPassword(user, passwordHash, {
       action: 'password_change',

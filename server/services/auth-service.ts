@@ -20,7 +20,7 @@ import type { LoginSession } from './login-session.js';
 import type { MfaLoginService } from './mfa-login-service.js';
 import type { MfaService } from './mfa-service.js';
 import type { PasswordChecks } from './password-checks.js';
-import { refuseBreached } from './breach-check.js';
+import { refuseBreached, refuseUnacceptablePassword } from './breach-check.js';
 import { passwordProblems } from './password-policy.js';
 import { PasswordReplacedError, type AccountService } from './account-service.js';
 import type { SessionService } from './session-service.js';
@@ -213,7 +213,7 @@ export class AuthService {
     input: ChangePasswordInput,
     origin: Origin,
   ): Promise<{ message: string; tokens: TokenPair }> {
-    const { repositories, hasher, settings } = this.deps;
+    const { repositories, hasher } = this.deps;
     const user = await repositories.users.findById(viewer.userId);
     if (!user) throw new AppError('TOKEN_INVALID');
     const { matched } = await this.passwordChecks.check(
@@ -222,12 +222,7 @@ export class AuthService {
       async () => user,
     );
     if (!matched) throw fieldError('current_password', CURRENT_PASSWORD_INCORRECT);
-    const problems = passwordProblems(input.new_password, settings.passwordMinLength, {
-      email: user.email,
-      fullName: user.fullName,
-    });
-    if (problems.length) throw fieldError('new_password', ...problems);
-    await refuseBreached(this.deps.breachedPasswords, input.new_password, 'new_password');
+    await refuseUnacceptablePassword(this.deps, input.new_password, user, 'new_password');
 
     const passwordHash = await hasher.hash(input.new_password);
     try {

@@ -6,6 +6,7 @@
  */
 import { AppError, fieldError } from '../errors.js';
 import { BreachCheckUnavailableError, type BreachedPasswords } from '../lib/breached-passwords.js';
+import { passwordProblems } from './password-policy.js';
 
 /** A short outage of the API is the likely cause: worth a retry soon. */
 const RETRY_AFTER_SECONDS = 30;
@@ -30,4 +31,19 @@ export async function refuseBreached(
     throw error;
   }
   if (found) throw fieldError(field, BREACHED);
+}
+
+/**
+ * The whole policy for a password about to be set (reset, change, the CLI): its rules, each a
+ * message on `field`, then the breach check, which runs only for a password the rules accept.
+ */
+export async function refuseUnacceptablePassword(
+  deps: { settings: { passwordMinLength: number }; breachedPasswords: BreachedPasswords },
+  password: string,
+  about: { email?: string; fullName?: string },
+  field: string,
+): Promise<void> {
+  const problems = passwordProblems(password, deps.settings.passwordMinLength, about);
+  if (problems.length) throw fieldError(field, ...problems);
+  await refuseBreached(deps.breachedPasswords, password, field);
 }

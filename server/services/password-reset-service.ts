@@ -9,8 +9,7 @@ import type { DbTransaction, UserRecord } from '../repositories/index.js';
 import type { ResetPasswordInput } from '../schemas/auth.js';
 import type { Origin } from './types.js';
 import type { ServiceDependencies } from './index.js';
-import { refuseBreached } from './breach-check.js';
-import { passwordProblems } from './password-policy.js';
+import { refuseUnacceptablePassword } from './breach-check.js';
 import { PasswordReplacedError, type AccountService } from './account-service.js';
 import type { ResetTokens } from './reset-tokens.js';
 
@@ -85,19 +84,14 @@ export class PasswordResetService {
   }
 
   async resetPassword(input: ResetPasswordInput, origin: Origin) {
-    const { repositories, hasher, settings } = this.deps;
+    const { repositories, hasher } = this.deps;
 
     // Looked at first without using it up: a reset that fails the policy keeps its token.
     const entry = await this.tokens.peek(input.token);
     const user = entry ? await repositories.users.findById(entry.userId) : null;
     if (!entry || !user?.isActive || !this.tokens.isFor(entry, user))
       throw fieldError('token', TOKEN_UNUSABLE);
-    const problems = passwordProblems(input.password, settings.passwordMinLength, {
-      email: user.email,
-      fullName: user.fullName,
-    });
-    if (problems.length) throw fieldError('password', ...problems);
-    await refuseBreached(this.deps.breachedPasswords, input.password, 'password');
+    await refuseUnacceptablePassword(this.deps, input.password, user, 'password');
 
     const passwordHash = await hasher.hash(input.password);
     const taken = await this.tokens.take(input.token);
