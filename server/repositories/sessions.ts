@@ -82,14 +82,6 @@ export function createSessionRepository(sequelize: Sequelize, { Session, Refresh
       };
     },
 
-    async touch(
-      sessionId: string,
-      changes: { lastUsedAt: Date; expiresAt?: Date },
-      transaction?: DbTransaction,
-    ): Promise<void> {
-      await Session.update(changes, { where: { id: sessionId }, transaction });
-    },
-
     /** Revokes sessions and every refresh token in them; returns the ids that were active. */
     async revoke(
       where: { sessionId?: string; userId?: string; exceptSessionId?: string },
@@ -127,6 +119,28 @@ export function createSessionRepository(sequelize: Sequelize, { Session, Refresh
     ): Promise<RefreshTokenRecord> {
       const created = await RefreshToken.create(token, { transaction });
       return created.get({ plain: true }) as RefreshTokenRecord;
+    },
+
+    /**
+     * The session goes on with a new refresh token: the token is stored, and the session's last
+     * use and end move to the token's (a rotation, or a password change that reissues the pair).
+     */
+    async continueWith(
+      token: {
+        sessionId: string;
+        tokenHash: string;
+        parentId: string | null;
+        issuedAt: Date;
+        expiresAt: Date;
+      },
+      now: Date,
+      transaction: DbTransaction,
+    ): Promise<void> {
+      await RefreshToken.create(token, { transaction });
+      await Session.update(
+        { lastUsedAt: now, expiresAt: token.expiresAt },
+        { where: { id: token.sessionId }, transaction },
+      );
     },
 
     /**

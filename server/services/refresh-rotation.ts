@@ -51,7 +51,7 @@ export class RefreshRotation {
         claims.jti,
         this.lifetime.endAfterRefresh(session.createdAt, now),
       );
-      await sessions.addRefreshToken(
+      await sessions.continueWith(
         {
           sessionId: consumed.sessionId,
           tokenHash: child.tokenHash,
@@ -59,11 +59,7 @@ export class RefreshRotation {
           issuedAt: child.issuedAt,
           expiresAt: child.expiresAt,
         },
-        transaction,
-      );
-      await sessions.touch(
-        consumed.sessionId,
-        { lastUsedAt: now, expiresAt: child.expiresAt },
+        now,
         transaction,
       );
       return {

@@ -143,7 +143,7 @@ export class SessionService {
       this.lifetime.endAfterRefresh(session.createdAt, now),
     );
     await sessions.revokeRefreshTokensOfSession(viewer.sessionId, now, transaction);
-    await sessions.addRefreshToken(
+    await sessions.continueWith(
       {
         sessionId: viewer.sessionId,
         tokenHash: refresh.tokenHash,
@@ -151,11 +151,7 @@ export class SessionService {
         issuedAt: refresh.issuedAt,
         expiresAt: refresh.expiresAt,
       },
-      transaction,
-    );
-    await sessions.touch(
-      viewer.sessionId,
-      { lastUsedAt: now, expiresAt: refresh.expiresAt },
+      now,
       transaction,
     );
     return this.issuer.pair(viewer.userId, viewer.sessionId, refresh);
