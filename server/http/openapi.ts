@@ -7,6 +7,12 @@ import type { AnyTRPCProcedure, AnyTRPCRouter } from '@trpc/server';
 import { generateOpenApiDocument } from 'trpc-to-openapi';
 import { ERROR_CODES } from '../errors.js';
 import type { RouteMeta } from '../trpc/context.js';
+import {
+  applyRequestExample,
+  errorCodesFor,
+  errorExamples,
+  requestExampleOf,
+} from './openapi-examples.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the generated document is walked by key, untyped
 type JsonObject = Record<string, any>;
@@ -46,10 +52,12 @@ const ERROR_STATUSES_PROTECTED: Record<string, string> = {
   '404': 'Not found',
 };
 
-function errorResponse(description: string) {
+function errorResponse(description: string, examples: JsonObject) {
   return {
     description,
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
+    content: {
+      'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' }, examples },
+    },
   };
 }
 
@@ -67,7 +75,11 @@ export function buildOpenApiDocument(appRouter: AnyTRPCRouter, version: string):
   // Keyed by method too: two procedures may share a path (GET and PATCH of one resource).
   const routeKey = (method: string, path: string) =>
     `${method.toUpperCase()} ${path.replace(/\/$/, '')}`;
-  const metaByRoute = new Map<string, NonNullable<RouteMeta['openapi']> & { guarded: boolean }>();
+  type Route = NonNullable<RouteMeta['openapi']> & {
+    guarded: boolean;
+    procedure: AnyTRPCProcedure;
+  };
+  const metaByRoute = new Map<string, Route>();
   for (const procedure of Object.values(
     appRouter._def.procedures as Record<string, AnyTRPCProcedure>,
   )) {
@@ -76,6 +88,7 @@ export function buildOpenApiDocument(appRouter: AnyTRPCRouter, version: string):
       metaByRoute.set(routeKey(meta.openapi.method, meta.openapi.path), {
         ...meta.openapi,
         guarded: meta.guard !== 'public',
+        procedure,
       });
     }
   }
@@ -87,6 +100,8 @@ export function buildOpenApiDocument(appRouter: AnyTRPCRouter, version: string):
       if (typeof operation !== 'object' || !operation.responses) continue;
       const meta = metaByRoute.get(routeKey(method, generatedPath));
       if (meta) path = meta.path;
+      const example = meta && requestExampleOf(meta.procedure);
+      if (example) applyRequestExample(operation, example);
       const responses: JsonObject = {};
       const success = operation.responses['200'];
       if (success) responses[String(meta?.successStatus ?? 200)] = success;
@@ -97,7 +112,14 @@ export function buildOpenApiDocument(appRouter: AnyTRPCRouter, version: string):
       for (const [status, description] of Object.entries(statuses).sort(
         ([a], [b]) => Number(a) - Number(b),
       ))
-        responses[status] = errorResponse(description);
+        responses[status] = errorResponse(
+          description,
+          errorExamples(
+            errorCodesFor(Number(status), meta?.errorCodes?.[Number(status)]),
+            meta?.procedure,
+            operation,
+          ),
+        );
       operation.responses = responses;
       if (!meta?.guarded) delete operation.security;
       if (meta?.alsoMethods) {

@@ -53,6 +53,7 @@ export function authRouter(
           description:
             'With TOTP on, the right password answers `{mfa_required: true, mfa_token}` instead of tokens: finish at `login/mfa/`.',
           errorResponses: { 401: 'Wrong email or password, or an inactive account' },
+          errorCodes: { 401: ['AUTHENTICATION_FAILED', 'EMAIL_NOT_VERIFIED'] },
         },
       })
       .input(loginInput)
@@ -68,6 +69,7 @@ export function authRouter(
           summary: 'Finish a login with TOTP on: the mfa_token and a TOTP or recovery code',
           tags,
           errorResponses: { 401: 'Wrong code' },
+          errorCodes: { 401: ['AUTHENTICATION_FAILED'] },
         },
       })
       .input(mfaLoginInput)
@@ -114,6 +116,7 @@ export function authRouter(
             401: 'Refresh token invalid, expired, revoked or already used',
             403: COOKIE_ORIGIN_REFUSED,
           },
+          errorCodes: { 401: ['TOKEN_INVALID'] },
         },
       })
       .input(refreshInput)

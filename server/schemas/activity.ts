@@ -1,4 +1,5 @@
 import { z } from './messages.js';
+import { withExamples } from './examples.js';
 import { timestamp } from './common.js';
 import { pageInput, pageOf } from './pagination.js';
 
@@ -33,9 +34,10 @@ const activityAction = z.enum(ACTIVITY_ACTION_NAMES, {
   error: `Choose one of: ${ACTIVITY_ACTION_NAMES.join(', ')}.`,
 });
 
-export const activityListInput = pageInput('activity').extend({
-  action: activityAction.optional(),
-});
+export const activityListInput = withExamples(
+  pageInput('activity').extend({ action: activityAction.optional() }),
+  { limit: 20, action: 'login' },
+);
 
 export const activityEntryOutput = z
   .object({

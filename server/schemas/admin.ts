@@ -1,4 +1,5 @@
 import { z } from './messages.js';
+import { EXAMPLE, withExamples } from './examples.js';
 import { timestamp } from './common.js';
 import { fullNameField } from './person-name.js';
 import { activityListInput } from './activity.js';
@@ -43,35 +44,45 @@ export const USERS_CURSOR_KIND = {
   last_login: 'users:last_login',
 } as const satisfies Record<(typeof USER_ORDERINGS)[number], (typeof USERS_CURSOR_KINDS)[number]>;
 
-export const adminUserListInput = pageInput(USERS_CURSOR_KINDS)
-  .extend({
-    ordering: userOrdering
-      .default('-created_at')
-      .meta({ description: 'Sort by joining date or last login; `-` for newest first.' }),
-    search: z
-      .string()
-      .trim()
-      .max(254)
-      .optional()
-      .meta({ description: 'Part of the email or full name, in any letter case.' }),
-    is_active: queryBoolean.optional(),
-    is_staff: queryBoolean.optional(),
-    is_verified: queryBoolean.optional(),
-  })
-  .superRefine(cursorOfOrdering(USERS_CURSOR_KIND));
+export const adminUserListInput = withExamples(
+  pageInput(USERS_CURSOR_KINDS)
+    .extend({
+      ordering: userOrdering
+        .default('-created_at')
+        .meta({ description: 'Sort by joining date or last login; `-` for newest first.' }),
+      search: z
+        .string()
+        .trim()
+        .max(254)
+        .optional()
+        .meta({ description: 'Part of the email or full name, in any letter case.' }),
+      is_active: queryBoolean.optional(),
+      is_staff: queryBoolean.optional(),
+      is_verified: queryBoolean.optional(),
+    })
+    .superRefine(cursorOfOrdering(USERS_CURSOR_KIND)),
+  { limit: 20, ordering: '-last_login', search: 'lovelace', is_active: 'true' },
+);
 
-export const adminUserIdInput = z.object({ id: userId });
+export const adminUserIdInput = withExamples(z.object({ id: userId }), { id: EXAMPLE.userId });
 
-export const adminUserActivityInput = activityListInput.extend({ id: userId });
+export const adminUserActivityInput = withExamples(activityListInput.extend({ id: userId }), {
+  id: EXAMPLE.userId,
+  limit: 20,
+  action: 'login_failed',
+});
 
 /** Only these fields change here; anything else a client sends is ignored. */
-export const adminUserUpdateInput = z.object({
-  id: userId,
-  is_active: z.boolean().optional(),
-  is_staff: z.boolean().optional(),
-  is_verified: z.boolean().optional(),
-  full_name: fullNameField.optional(),
-});
+export const adminUserUpdateInput = withExamples(
+  z.object({
+    id: userId,
+    is_active: z.boolean().optional(),
+    is_staff: z.boolean().optional(),
+    is_verified: z.boolean().optional(),
+    full_name: fullNameField.optional(),
+  }),
+  { id: EXAMPLE.userId, is_active: false },
+);
 
 export const adminUserListOutput = pageOf(adminUserOutput).extend({
   count: z
@@ -81,7 +92,10 @@ export const adminUserListOutput = pageOf(adminUserOutput).extend({
 });
 
 /** `DELETE admin/users/{id}/sessions/{session_id}/`: one session of that user. */
-export const adminUserSessionInput = z.object({ id: userId, session_id: z.string().max(64) });
+export const adminUserSessionInput = withExamples(
+  z.object({ id: userId, session_id: z.string().max(64) }),
+  { id: EXAMPLE.userId, session_id: EXAMPLE.sessionId },
+);
 export const adminUserUpdateOutput = z.object({
   message: z.string(),
   user: adminUserDetailOutput,

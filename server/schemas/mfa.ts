@@ -1,4 +1,5 @@
 import { z } from './messages.js';
+import { EXAMPLE, withExamples } from './examples.js';
 import { passwordField, tokenField } from './common.js';
 import { authResult } from './auth.js';
 
@@ -31,22 +32,30 @@ export const mfaStatusOutput = z
   .object({ totp_enabled: z.boolean(), recovery_codes_remaining: z.number().int() })
   .meta({ id: 'MfaStatus' });
 
-export const passwordConfirmationInput = z.object({ password: passwordField });
+export const passwordConfirmationInput = withExamples(z.object({ password: passwordField }), {
+  password: EXAMPLE.password,
+});
 
 export const totpSetupOutput = z.object({
   secret: z.string().meta({ description: 'The base32 secret, for typing into an app.' }),
   otpauth_url: z.string().meta({ description: 'The same secret as an otpauth:// URL (QR code).' }),
 });
 
-export const totpConfirmInput = z.object({ code: totpCode });
+export const totpConfirmInput = withExamples(z.object({ code: totpCode }), { code: '492039' });
 
 export const totpConfirmOutput = z.object({ message: z.string(), recovery_codes: recoveryCodes });
 
-export const totpDisableInput = z.object({ password: passwordField, code: secondFactorCode });
+export const totpDisableInput = withExamples(
+  z.object({ password: passwordField, code: secondFactorCode }),
+  { password: EXAMPLE.password, code: '492039' },
+);
 
 export const recoveryCodesOutput = z.object({ recovery_codes: recoveryCodes });
 
-export const mfaLoginInput = z.object({ mfa_token: tokenField, code: secondFactorCode });
+export const mfaLoginInput = withExamples(
+  z.object({ mfa_token: tokenField, code: secondFactorCode }),
+  { mfa_token: EXAMPLE.mailedToken, code: 'k7m2p-x9q4r' },
+);
 
 /** What `login/` answers for an account with TOTP on, instead of tokens. */
 export const mfaChallenge = z

@@ -1,4 +1,5 @@
 import { z } from './messages.js';
+import { EXAMPLE, withExamples } from './examples.js';
 import { timestamp } from './common.js';
 
 export const sessionOutput = z
@@ -16,7 +17,9 @@ export const sessionOutput = z
 export const sessionListOutput = z.object({ results: z.array(sessionOutput) });
 
 /** Any string: an id that is not a UUID is simply not one of the caller's sessions (404). */
-export const sessionIdInput = z.object({ id: z.string().max(64) });
+export const sessionIdInput = withExamples(z.object({ id: z.string().max(64) }), {
+  id: EXAMPLE.sessionId,
+});
 
 export const logoutAllOutput = z.object({ message: z.string(), sessions_revoked: z.number() });
 

@@ -3,6 +3,7 @@
  * SDK's declarations (comments included), so it holds plain request facts only, never a
  * service, database, cache or web-framework type (tRPC issue 5004).
  */
+import type { ErrorCode } from '../errors.js';
 import type { RateLimitedAction } from '../lib/rate-limit/types.js';
 import type { Origin } from '../repositories/types.js';
 
@@ -47,6 +48,11 @@ export interface RouteMeta {
     alsoMethods?: Array<'PUT' | 'PATCH' | 'POST' | 'DELETE'>;
     /** Error statuses beyond those of its kind, e.g. the 401 of a public credential check. */
     errorResponses?: Record<number, string>;
+    /**
+     * The catalogue codes a status answers with, for the document's examples, when not the
+     * default: the status's codes in the catalogue, and for 401 a missing or invalid token.
+     */
+    errorCodes?: Partial<Record<number, ErrorCode[]>>;
   };
   /** Which rate limits guard this procedure, on both wire formats (trpc/rate-limit.ts). */
   rateLimit?: RateLimitedAction;

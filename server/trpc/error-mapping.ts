@@ -51,7 +51,7 @@ function hasIssues(value: unknown): value is { issues: SchemaIssue[] } {
 }
 
 /** Schema issues keyed by the request field they concern, as DRF reports them. */
-function fieldErrorsFromIssues(issues: SchemaIssue[]): FieldErrors {
+export function fieldErrorsFromIssues(issues: SchemaIssue[]): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of issues) {
     const segments = (issue.path ?? []).map((segment) =>
