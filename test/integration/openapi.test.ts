@@ -1,6 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { expect } from 'chai';
-import { ERROR_CODES } from '../../server/errors.js';
+import { ERROR_CATALOGUE, ERROR_CODES, type ErrorCode } from '../../server/errors.js';
+import { inputOf } from '../../server/http/openapi-examples.js';
 import { operationsOf, restEndpoints } from '../../server/trpc/operations.js';
 import { routerShape as appRouter } from '../../server/routers/_app.js';
 import type { RouteMeta } from '../../server/trpc/context.js';
@@ -29,6 +30,30 @@ function operations(document: JsonObject) {
       .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
       .map(([method, operation]) => ({ path, method, operation: operation as JsonObject })),
   );
+}
+
+/** The procedure the REST bridge runs for a method and path of the document. */
+function procedureFor(method: string, path: string) {
+  const found = operationsOf(appRouter).find(
+    (operation) =>
+      operation.rest?.path === path &&
+      operation.rest.methods.some((served) => served.toLowerCase() === method),
+  );
+  if (!found) throw new Error(`no procedure serves ${method} ${path}`);
+  return found.procedure;
+}
+
+/** What Try-it-out sends: the parameters' examples and the body's, as one input. */
+function requestExample(operation: JsonObject): JsonObject | undefined {
+  const body = operation.requestBody?.content['application/json'].example;
+  const parameters = ((operation.parameters ?? []) as JsonObject[]).filter(
+    (parameter) => 'example' in parameter,
+  );
+  if (body === undefined && parameters.length === 0) return undefined;
+  return {
+    ...Object.fromEntries(parameters.map((parameter) => [parameter.name, parameter.example])),
+    ...body,
+  };
 }
 
 function metaFor(path: string): RouteMeta {
@@ -118,6 +143,100 @@ describe('the OpenAPI document and the docs page', () => {
     // No stray error shapes the service never sends.
     const schemas = Object.keys(document.components.schemas);
     expect(schemas.filter((name) => /^error\./i.test(name))).to.deep.equal([]);
+  });
+
+  it('shows a request example on every operation that takes input, one its own schema accepts', () => {
+    for (const { path, method, operation } of operations(document)) {
+      const label = `${method} ${path}`;
+      const parameters = (operation.parameters ?? []) as JsonObject[];
+      for (const media of Object.values((operation.requestBody?.content ?? {}) as JsonObject)) {
+        expect(media.example, `${label}: body example`).to.be.an('object');
+      }
+      for (const parameter of parameters.filter((parameter) => parameter.in === 'path')) {
+        expect(parameter, `${label}: ${parameter.name}`).to.have.property('example');
+      }
+      const query = parameters.filter((parameter) => parameter.in === 'query');
+      if (query.length) {
+        expect(
+          query.filter((parameter) => 'example' in parameter),
+          `${label}: query example`,
+        ).to.not.have.length(0);
+      }
+      const example = requestExample(operation);
+      const input = inputOf(procedureFor(method, path));
+      if (!input) {
+        expect(example, `${label} takes no input`).to.equal(undefined);
+        continue;
+      }
+      expect(example, `${label}: example`).to.be.an('object');
+      const parsed = input.safeParse(example);
+      expect(parsed.error?.issues, label).to.equal(undefined);
+    }
+  });
+
+  it('shows an example envelope on every error status, with a code the catalogue gives it', () => {
+    for (const { path, method, operation } of operations(document)) {
+      for (const [status, response] of Object.entries(operation.responses as JsonObject)) {
+        if (Number(status) < 400) continue;
+        const label = `${method} ${path} ${status}`;
+        const examples = Object.values(response.content['application/json'].examples ?? {});
+        expect(examples, label).to.not.have.length(0);
+        for (const { value } of examples as JsonObject[]) {
+          expect(value.detail, label).to.be.a('string').that.matches(/\w/);
+          expect(
+            ERROR_CATALOGUE[value.code as ErrorCode]?.status,
+            `${label} ${value.code}`,
+          ).to.equal(Number(status));
+          if (value.code === 'VALIDATION_ERROR') {
+            expect(Object.keys(value.errors ?? {}), label).to.not.have.length(0);
+          } else expect(value, label).to.not.have.property('errors');
+        }
+      }
+    }
+    const codesOf = (path: string, status: string, method = 'post') =>
+      Object.keys(
+        document.paths[path][method].responses[status].content['application/json'].examples,
+      );
+    expect(codesOf('/auth/login/', '401')).to.include('AUTHENTICATION_FAILED');
+    expect(codesOf('/auth/refresh/', '401')).to.deep.equal(['TOKEN_INVALID']);
+    expect(codesOf('/auth/profile/', '401', 'get')).to.have.members([
+      'NOT_AUTHENTICATED',
+      'TOKEN_INVALID',
+    ]);
+    expect(codesOf('/auth/admin/users/', '403', 'get')).to.deep.equal(['PERMISSION_DENIED']);
+    expect(codesOf('/auth/register/', '429')).to.deep.equal(['RATE_LIMITED']);
+  });
+
+  it('shows as the 400 example the field errors the operation really answers', async () => {
+    for (const path of ['/auth/register/', '/auth/login/', '/auth/reset-password/']) {
+      const shown =
+        document.paths[path].post.responses['400'].content['application/json'].examples
+          .VALIDATION_ERROR.value;
+      const response = await testApp.http().post(`/api${path}`).send({});
+      expect(response.status, path).to.equal(400);
+      expect(response.body, path).to.deep.equal(shown);
+    }
+  });
+
+  it('lets Try-it-out register and log in with the examples as shown', async () => {
+    const body = (path: string) =>
+      document.paths[path].post.requestBody.content['application/json'].example;
+    const registered = await testApp
+      .http()
+      .post('/api/auth/register/')
+      .send(body('/auth/register/'));
+    expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
+    const loggedIn = await testApp.http().post('/api/auth/login/').send(body('/auth/login/'));
+    expect(loggedIn.status, JSON.stringify(loggedIn.body)).to.equal(200);
+    expect(loggedIn.body.user.email).to.equal(body('/auth/login/').email);
+  });
+
+  it('shows example users and token pairs with obviously fake tokens', () => {
+    const [user] = document.components.schemas.User.examples;
+    expect(user.email).to.match(/@example\.com$/);
+    const [tokens] = document.components.schemas.TokenPair.examples;
+    expect(tokens.access).to.include('not-a-real-signature');
+    expect(tokens.refresh).to.include('not-a-real-signature');
   });
 
   it('answers an empty call to each operation with a status it documents', async () => {
