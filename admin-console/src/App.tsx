@@ -29,7 +29,7 @@ function Shell() {
   let page: ReactNode;
   if (!staff) page = <SignInPage />;
   else if (location.path === '/' || location.path === '/users' || location.path === '/users/')
-    page = <UsersPage query={location.query} />;
+    page = <UsersPage query={location.query} notice={location.notice} />;
   else if (userMatch)
     page = <UserPage key={userMatch[1]} userId={decodeURIComponent(userMatch[1]!)} />;
   else page = <NotFound />;

@@ -10,21 +10,34 @@ export interface Location {
   /** The path below the base, e.g. `/users/…`. */
   path: string;
   query: URLSearchParams;
+  /** A sentence the page arrived with (what the last page did), kept in this history entry. */
+  notice: string | null;
 }
+
+const noticeOf = (state: unknown): string | null =>
+  typeof state === 'object' && state !== null && 'notice' in state && typeof state.notice === 'string'
+    ? state.notice
+    : null;
 
 function current(): Location {
   const path = window.location.pathname.startsWith(BASE)
     ? window.location.pathname.slice(BASE.length) || '/'
     : '/';
-  return { path, query: new URLSearchParams(window.location.search) };
+  return {
+    path,
+    query: new URLSearchParams(window.location.search),
+    notice: noticeOf(window.history.state),
+  };
 }
 
 const listeners = new Set<() => void>();
 
-export function navigate(to: string, options: { replace?: boolean } = {}) {
+/** `notice`: a result for the next page to show, e.g. after the page's own subject is gone. */
+export function navigate(to: string, options: { replace?: boolean; notice?: string } = {}) {
   const url = `${BASE}${to}`;
-  if (options.replace) window.history.replaceState(null, '', url);
-  else window.history.pushState(null, '', url);
+  const state = options.notice ? { notice: options.notice } : null;
+  if (options.replace) window.history.replaceState(state, '', url);
+  else window.history.pushState(state, '', url);
   for (const listener of listeners) listener();
 }
 

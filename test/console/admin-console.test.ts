@@ -218,6 +218,47 @@ describe('admin console in Chromium', function () {
     expect(problems).to.deep.equal([]);
   });
 
+  it('lets staff delete an account: its tokens and its login stop working at once', async () => {
+    const staff = await createAccount(service.testApp, {
+      email: 'katherine.staff@example.com',
+      isStaff: true,
+      isVerified: true,
+    });
+    const member = await createAccount(service.testApp, {
+      email: 'christine.darden@example.com',
+      fullName: 'Christine Darden',
+    });
+    const tokens = (await loginOverRest(member.email, member.password, LAPTOP)).body.tokens;
+
+    const { page, problems } = await browser.page();
+    await page.goto(`${service.baseUrl}/admin/users/${member.id}`);
+    await signIn(page, staff.email);
+    await page.getByRole('heading', { name: member.email, level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Delete account', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('the activity history stays', { exact: false }).waitFor();
+    expect(await dialog.textContent()).to.contain('1 active session end');
+    await expectAccessible(page, 'delete confirmation');
+    await screenshot(page, 'confirm-delete', true);
+    await dialog.getByRole('button', { name: 'Delete account', exact: true }).click();
+
+    // The result shows on the users list, where the account no longer is.
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Account ${member.email} deleted: 1 session ended` })
+      .waitFor();
+    await page.getByRole('status').filter({ hasText: '1 user' }).waitFor();
+    expect(await page.getByRole('link', { name: member.email }).count()).to.equal(0);
+    expect(new URL(page.url()).pathname).to.equal('/admin/');
+
+    const refused = await api().get('/api/auth/profile/').set(bearer(tokens.access));
+    expect(refused.status).to.equal(401);
+    const login = await loginOverRest(member.email, member.password, LAPTOP);
+    expect([login.status, login.body.code]).to.deep.equal([401, 'AUTHENTICATION_FAILED']);
+    expect(problems).to.deep.equal([]);
+  });
+
   it('works at 390 px wide, every page without a horizontal scroll', async () => {
     const admin = await createAccount(service.testApp, {
       email: 'grace@example.com',

@@ -13,6 +13,8 @@ export interface PendingAction {
   /** The confirming button's name: what it does ("Deactivate account"). */
   confirmLabel: string;
   danger?: boolean;
+  /** The action removes the page's subject: the result is shown on the users list instead. */
+  leavesPage?: boolean;
   /** Runs the action; resolves to the sentence the page shows. */
   run(): Promise<string>;
 }

@@ -120,6 +120,18 @@ export function UserActions({
           },
     );
   }
+  actions.push({
+    button: 'Delete account',
+    title: `Delete ${user.email} for good?`,
+    consequence: `They are signed out everywhere at once (${sessionsPhrase(sessions)} end, and their tokens stop working). The account is erased with its personal data: profile, password, sessions, two-factor settings and pending links. Their activity history stays for the audit trail, with no email, name, IP address or device left in it. A last notice is mailed to ${user.email}. This cannot be undone; the address can register again.`,
+    confirmLabel: 'Delete account',
+    danger: true,
+    leavesPage: true,
+    run: async () => {
+      await client.admin.deleteUser.mutate({ id: user.id });
+      return `Account ${user.email} deleted: ${sessionsPhrase(sessions).replace('active ', '')} ended; its personal data is erased.`;
+    },
+  });
 
   return (
     <div className="actions">

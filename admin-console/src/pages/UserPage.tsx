@@ -11,7 +11,7 @@ import { ErrorNotice, ResultNotice } from '../components/Notice';
 import { SessionsTable } from '../components/SessionsTable';
 import { UserActions } from '../components/UserActions';
 import { describeDevice, formatDate } from '../format';
-import { Link } from '../router';
+import { Link, navigate } from '../router';
 import { useSession } from '../session';
 
 export function UserPage({ userId }: { userId: string }) {
@@ -39,6 +39,11 @@ export function UserPage({ userId }: { userId: string }) {
   }, [load]);
 
   const done = (message: string) => {
+    if (pending?.leavesPage) {
+      // The user is gone: back to the list (replacing this page in the history), saying so.
+      navigate('/', { replace: true, notice: message });
+      return;
+    }
     setPending(null);
     setResult(message);
     setRefreshes((count) => count + 1);

@@ -6,7 +6,7 @@
 import type { AdminUser, UserOrdering } from '@auth-service/client';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { Flags } from '../components/Flags';
-import { ErrorNotice } from '../components/Notice';
+import { ErrorNotice, ResultNotice } from '../components/Notice';
 import { SelectField } from '../components/SelectField';
 import { formatDate } from '../format';
 import { Link, navigate } from '../router';
@@ -40,7 +40,8 @@ const flagOf = (query: URLSearchParams, name: Flag) => {
   return value === 'true' ? true : value === 'false' ? false : undefined;
 };
 
-export function UsersPage({ query }: { query: URLSearchParams }) {
+/** `notice`: what the previous page did, e.g. "The account was deleted." */
+export function UsersPage({ query, notice }: { query: URLSearchParams; notice: string | null }) {
   const { client } = useSession();
   const search = query.get('search') ?? '';
   const orderingParam = query.get('ordering');
@@ -105,6 +106,7 @@ export function UsersPage({ query }: { query: URLSearchParams }) {
   return (
     <>
       <h1 tabIndex={-1}>Users</h1>
+      {notice && <ResultNotice message={notice} />}
       <form role="search" className="toolbar" onSubmit={submitSearch}>
         <div className="field field-grow">
           <label htmlFor={searchId}>Search by email or name</label>
