@@ -15,7 +15,10 @@ export interface Location {
 }
 
 const noticeOf = (state: unknown): string | null =>
-  typeof state === 'object' && state !== null && 'notice' in state && typeof state.notice === 'string'
+  typeof state === 'object' &&
+  state !== null &&
+  'notice' in state &&
+  typeof state.notice === 'string'
     ? state.notice
     : null;
 

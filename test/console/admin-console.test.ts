@@ -236,7 +236,9 @@ describe('admin console in Chromium', function () {
     await page.getByRole('heading', { name: member.email, level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Delete account', exact: true }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByText('the activity history stays', { exact: false }).waitFor();
+    await dialog
+      .getByText('activity history stays for the audit trail', { exact: false })
+      .waitFor();
     expect(await dialog.textContent()).to.contain('1 active session end');
     await expectAccessible(page, 'delete confirmation');
     await screenshot(page, 'confirm-delete', true);
