@@ -16,18 +16,24 @@ export function App() {
 }
 
 function Shell() {
-  const { staff, signOut } = useSession();
+  const { staff, resuming, signOut } = useSession();
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
 
   // A new page moves focus to its heading, so keyboard and screen-reader users start there.
   useEffect(() => {
     main.current?.querySelector<HTMLElement>('h1')?.focus();
-  }, [location.path, staff]);
+  }, [location.path, staff, resuming]);
 
   const userMatch = /^\/users\/([^/]+)\/?$/.exec(location.path);
   let page: ReactNode;
-  if (!staff) page = <SignInPage />;
+  if (resuming)
+    page = (
+      <h1 tabIndex={-1} className="muted">
+        Resuming your session…
+      </h1>
+    );
+  else if (!staff) page = <SignInPage />;
   else if (location.path === '/' || location.path === '/users' || location.path === '/users/')
     page = <UsersPage query={location.query} notice={location.notice} />;
   else if (userMatch)

@@ -7,9 +7,11 @@
  *   (`no-cache`), so a new build reaches staff on their next load;
  * - a strict Content-Security-Policy on all of it: scripts, styles and requests to this origin
  *   only, nothing inline (Vite emits module scripts and CSS files), no framing;
- * - without a build, a page that says how to make one (503), never a blank page.
- * The console talks to the service through the tRPC endpoint like any client; nothing here
- * knows about sessions. By path, for the route table (GET and HEAD; other methods get its 405).
+ * - without a build, a page that says how to make one (503), never a blank page;
+ * - with AUTH_COOKIES on, index.html's `<meta name="token-transport" content="memory">` says
+ *   `cookie`, so the console keeps its refresh token in the HttpOnly cookie (no extra request,
+ *   nothing inline for the CSP to refuse).
+ * The console talks to the service through the tRPC endpoint like any client. By path, for the route table (GET and HEAD; other methods get its 405).
  */
 import { readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
@@ -58,10 +60,16 @@ const NOT_BUILT = `<!doctype html>
 
 type ConsoleHandler = (ctx: Context, params: Params) => Promise<void>;
 
-export function adminConsoleRoutes(directory: string): Record<string, ConsoleHandler> {
+const MEMORY_TRANSPORT = '<meta name="token-transport" content="memory"';
+const COOKIE_TRANSPORT = '<meta name="token-transport" content="cookie"';
+
+export function adminConsoleRoutes(
+  directory: string,
+  options: { cookies: boolean },
+): Record<string, ConsoleHandler> {
   const root = resolve(directory);
   const assets = join(root, 'assets');
-  const page = join(root, 'index.html');
+  const page = { file: join(root, 'index.html'), cookies: options.cookies };
   return {
     // The table serves `/admin` here too (one route, with and without the slash).
     [`${PREFIX}/`]: async (ctx) => {
@@ -97,8 +105,9 @@ async function serveAsset(ctx: Context, assets: string, name: string) {
   ctx.body = content;
 }
 
-async function serveIndex(ctx: Context, file: string) {
-  const page = await readFile(file).catch(() => null);
+async function serveIndex(ctx: Context, { file, cookies }: { file: string; cookies: boolean }) {
+  const content = await readFile(file, 'utf8').catch(() => null);
+  const page = content && cookies ? content.replace(MEMORY_TRANSPORT, COOKIE_TRANSPORT) : content;
   ctx.type = 'text/html; charset=utf-8';
   if (!page) {
     ctx.status = 503;

@@ -56,7 +56,11 @@ export function buildRouteTable(deps: Dependencies): RouteTable {
     }),
     { wire: 'rest', operation: 'auth.introspect' },
   );
-  for (const [path, handler] of Object.entries(adminConsoleRoutes(config.http.adminConsoleDir))) {
+  for (const [path, handler] of Object.entries(
+    adminConsoleRoutes(config.http.adminConsoleDir, {
+      cookies: config.http.authCookies.enabled,
+    }),
+  )) {
     table.add(['GET'], path, handler, SERVICE);
   }
 

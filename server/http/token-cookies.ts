@@ -9,7 +9,8 @@
  *
  * `refresh/` and `logout/` without `refresh` in the body use the cookie; logout clears it, and so
  * does a refresh the server refuses. SameSite is not the whole CSRF defence (a sibling subdomain
- * is the same site), so a call that uses the cookie must also carry an `Origin` among the
+ * is the same site), so a call that uses the cookie must also come from the service's own pages
+ * (the browser's `Sec-Fetch-Site: same-origin`: the admin console) or carry an `Origin` among the
  * trusted ones (CORS_ALLOWED_ORIGINS and FRONTEND_URL), else 403. Calls without the header and
  * without the cookie are answered as before: mobile and server clients share the deployment.
  *
@@ -86,6 +87,11 @@ export function tokenTransport(
   const clearCookie = (ctx: Context) => setCookie(ctx, '', 0);
 
   function refuseUntrustedOrigin(ctx: Context) {
+    // A page of this very origin (the admin console the service serves) is no forgery: the
+    // browser sets Sec-Fetch-Site itself, no page can, and a redirect through another origin
+    // turns it to cross-site. Read from the request, not from a configured public origin, so
+    // a proxy that terminates TLS or rewrites Host changes nothing.
+    if (ctx.get('Sec-Fetch-Site') === 'same-origin') return;
     const origin = ctx.get('Origin');
     if (settings.trustedOrigins.includes(origin)) return;
     throw new AppError('PERMISSION_DENIED', {

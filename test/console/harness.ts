@@ -26,8 +26,9 @@ export interface ConsoleService {
   close(): Promise<void>;
 }
 
+/** `env`: more settings for the service, e.g. AUTH_COOKIES. */
 export async function startConsoleService(
-  options: { clock?: ManualClock } = {},
+  options: { clock?: ManualClock; env?: Record<string, string> } = {},
 ): Promise<ConsoleService> {
   if (!existsSync(join(CONSOLE_BUILD, 'index.html'))) {
     throw new Error(
@@ -41,6 +42,7 @@ export async function startConsoleService(
       EMAIL_HOST: '127.0.0.1',
       EMAIL_PORT: String(smtp.port),
       EMAIL_USE_TLS: 'false',
+      ...options.env,
     },
     // The outbox and its SMTP transport, as production sends mail (not the recording mailer).
     overrides: { mailer: undefined, clock: options.clock },

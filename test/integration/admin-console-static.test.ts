@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
-const PAGE = '<!doctype html><script type="module" src="/admin/assets/index-Ab12Cd.js"></script>';
+const PAGE =
+  '<!doctype html><meta name="token-transport" content="memory" />' +
+  '<script type="module" src="/admin/assets/index-Ab12Cd.js"></script>';
 
 describe('the admin console at /admin/', () => {
   let directory: string;
@@ -45,6 +47,15 @@ describe('the admin console at /admin/', () => {
       expect(response.headers['cache-control']).to.equal('no-cache');
       expect(response.text).to.equal(PAGE);
     }
+  });
+
+  it('tells the console to keep its session in the cookie when AUTH_COOKIES is on', async () => {
+    const cookieApp = await createTestApp({
+      env: { ADMIN_CONSOLE_DIR: directory, AUTH_COOKIES: 'true' },
+    });
+    const response = await cookieApp.http().get('/admin/users/x');
+    expect(response.status).to.equal(200);
+    expect(response.text).to.equal(PAGE.replace('content="memory"', 'content="cookie"'));
   });
 
   it('sends /admin to /admin/, keeping the query', async () => {

@@ -116,6 +116,27 @@ describe('cookie sessions for browsers (AUTH_COOKIES=true)', () => {
     expect(allowed.status).to.equal(200);
   });
 
+  it("lets the service's own pages use the cookie (Sec-Fetch-Site: same-origin) with an unlisted Origin", async () => {
+    const { cookie } = await cookieLogin();
+    const ownOrigin = 'https://auth.example.org';
+    // A sibling subdomain is same-site, not same-origin: still refused.
+    for (const site of ['same-site', 'cross-site', 'none']) {
+      const refused = await app
+        .http()
+        .post('/api/auth/refresh/')
+        .set({ Cookie: cookie, Origin: ownOrigin, 'Sec-Fetch-Site': site })
+        .send({});
+      expect([refused.status, refused.body.code], site).to.deep.equal([403, 'PERMISSION_DENIED']);
+    }
+    const response = await app
+      .http()
+      .post('/api/auth/refresh/')
+      .set({ Cookie: cookie, Origin: ownOrigin, 'Sec-Fetch-Site': 'same-origin' })
+      .send({});
+    expect(response.status, JSON.stringify(response.body)).to.equal(200);
+    expect(refreshCookie(response)).to.include('HttpOnly');
+  });
+
   it('logout/ revokes the session from the cookie and clears it', async () => {
     const { response: loggedIn, cookie } = await cookieLogin();
     const logout = await app
