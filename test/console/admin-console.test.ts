@@ -11,10 +11,10 @@ import type { Page } from 'playwright-core';
 import { createAccount, signedIn } from '../helpers/accounts.js';
 import { bearer } from '../helpers/app.js';
 import { ManualClock } from '../helpers/clock.js';
-import { STRONG_PASSWORD } from '../helpers/factories.js';
 import { enableTotp, STEP_START, totpCode } from '../helpers/mfa.js';
 import {
   expectAccessible,
+  signIn,
   screenshot,
   startBrowser,
   startConsoleService,
@@ -58,12 +58,6 @@ describe('admin console in Chromium', function () {
   const api = () => service.testApp.http();
   const loginOverRest = (email: string, password: string, userAgent: string) =>
     api().post('/api/auth/login/').set('User-Agent', userAgent).send({ email, password });
-
-  async function signIn(page: Page, email: string, password = STRONG_PASSWORD) {
-    await page.getByLabel('Email', { exact: true }).fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
 
   /** Opens an action's confirmation, confirms, and waits for the result the page shows. */
   async function confirm(page: Page, opener: string, confirmation: string, result: RegExp) {

@@ -10,10 +10,10 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { createAccount, signedIn } from '../helpers/accounts.js';
 import { ManualClock } from '../helpers/clock.js';
-import { STRONG_PASSWORD } from '../helpers/factories.js';
 import { enableTotp, STEP_START, totpCode } from '../helpers/mfa.js';
 import {
   expectAccessible,
+  signIn,
   startBrowser,
   startConsoleService,
   type ConsoleBrowser,
@@ -53,12 +53,6 @@ describe('admin console in Chromium with AUTH_COOKIES=true', function () {
   afterEach(async () => {
     await service?.close();
   });
-
-  async function signIn(page: Page, email: string, password = STRONG_PASSWORD) {
-    await page.getByLabel('Email', { exact: true }).fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
 
   /** Everything page script can read: document.cookie and every localStorage entry. */
   const scriptVisible = (page: Page) =>

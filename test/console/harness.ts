@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { STRONG_PASSWORD } from '../helpers/factories.js';
 import { launchChromium } from '../helpers/chromium.js';
 import type { ManualClock } from '../helpers/clock.js';
 import { startSmtpStandIn, type SmtpStandIn } from '../helpers/email-peers.js';
@@ -148,4 +149,11 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
 /** The whole page, or (`viewport`) what is on screen, e.g. under a modal dialog's backdrop. */
 export async function screenshot(page: Page, name: string, viewport = false): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: !viewport });
+}
+
+/** Fills the sign-in form by its labels and submits it. */
+export async function signIn(page: Page, email: string, password = STRONG_PASSWORD): Promise<void> {
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }
