@@ -9,8 +9,11 @@ export interface RestReadSettings {
   warmupSeconds: number;
 }
 
+/** A service, or a balancer in front of several (no single pid to measure then). */
+export type ReadTarget = Pick<Started, 'url'> & { child?: Started['child'] };
+
 export async function measureRestRead(
-  target: Started,
+  target: ReadTarget,
   title: string,
   tokens: string[],
   settings: RestReadSettings,
@@ -27,5 +30,5 @@ export async function measureRestRead(
   };
   if (settings.warmupSeconds)
     await runLoad({ ...spec, title: 'warm-up', durationSeconds: settings.warmupSeconds });
-  return runLoad({ ...spec, serverPid: target.child.pid! });
+  return runLoad({ ...spec, serverPid: target.child?.pid });
 }

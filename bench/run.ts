@@ -10,9 +10,12 @@
  *   npm run bench -- --profile       the service under --cpu-prof; prints where its time went
  *   npm run bench -- --no-build --no-cluster --only profile-rest,login --seconds 5
  *   npm run bench -- --no-build --no-cluster --only profile-rest   (and the metrics cost)
+ *   npm run bench -- --only haproxy  three instances behind HAProxy against one (read, login)
  *
  * After the scenarios, the REST read is measured again against a service without and one with
- * metrics (METRICS_PORT), in turn, for what counting costs (--no-metrics skips it).
+ * metrics (METRICS_PORT), in turn, for what counting costs (--no-metrics skips it); then the
+ * REST read and login against three instances behind HAProxy and one process, in turn
+ * (bench/haproxy.ts; the `haproxy` scenario, skipped in smoke mode and without haproxy).
  *
  * BENCH_DATABASE_URL and BENCH_REDIS_URL choose other stores (a database named *bench*, a Redis
  * database other than 0: both are emptied first).
@@ -26,6 +29,7 @@ import { loadConfig, readEnvironment } from '../server/config/index.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { metricsComparison, metricsCostTarget } from './metrics-cost.js';
 import { measureRestRead } from './rest-read.js';
+import { haproxyComparison, haproxyTargets, haproxyVersion, INSTANCES } from './haproxy.js';
 import { summarizeProfiles } from './profile-summary.js';
 import { wrkVersion } from './wrk.js';
 import {
@@ -54,6 +58,7 @@ import {
   BENCH_PASSWORD,
   benchEmail,
   loginFloor,
+  loginSpec,
   loginUsers,
   overflowCheck,
   registerUsers,
@@ -81,6 +86,8 @@ const FULL = {
   overflowBurst: 24,
   /** Rounds of a service without then with metrics (METRICS_PORT), on the REST read. */
   metricsRounds: 2,
+  /** Rounds of one process then three behind HAProxy (0: skipped). */
+  haproxyRounds: 2,
 };
 const SMOKE: typeof FULL = {
   users: 4,
@@ -96,8 +103,17 @@ const SMOKE: typeof FULL = {
   idleSamples: 1,
   overflowBurst: 12,
   metricsRounds: 1,
+  haproxyRounds: 0,
 };
-const SCENARIOS = ['profile-rest', 'profile-trpc', 'refresh', 'login', 'register', 'flood'];
+const SCENARIOS = [
+  'profile-rest',
+  'profile-trpc',
+  'refresh',
+  'login',
+  'register',
+  'flood',
+  'haproxy',
+];
 
 const { values: options } = parseArgs({
   options: {
@@ -324,18 +340,13 @@ async function oneRun(
         'login',
         service,
         floor,
-        (target, url) => ({
-          title: 'login',
-          url: url + (target === 'service' ? '/api/auth/login/' : '/login'),
-          method: 'POST',
-          connections: settings.login.connections,
-          durationSeconds: settings.login.seconds,
-          expectStatus: 200,
-          bodies: Array.from({ length: settings.users }, (_, index) => ({
-            email: benchEmail(index),
-            password: BENCH_PASSWORD,
-          })),
-        }),
+        (target, url) =>
+          loginSpec(
+            url + (target === 'service' ? '/api/auth/login/' : '/login'),
+            settings.login.connections,
+            settings.login.seconds,
+            settings.users,
+          ),
         false,
       ),
     );
@@ -589,6 +600,31 @@ async function main() {
     );
   }
 
+  let haproxyRows: Row[] = [];
+  const haproxy = await haproxyVersion();
+  if (only.has('haproxy') && lastTokens.length) {
+    if (!settings.haproxyRounds) log('\nhaproxy: skipped (smoke mode)');
+    else if (!haproxy) log('\nhaproxy: skipped (no haproxy on the PATH; apt-get install haproxy)');
+    else {
+      log(`\n${INSTANCES} instances behind HAProxy ${haproxy} and one process, in turn`);
+      haproxyRows = await haproxyComparison(
+        { ...serviceEnv, MIGRATE_ON_START: 'false' },
+        logFile,
+        lastTokens,
+        {
+          rounds: settings.haproxyRounds,
+          connections: settings.read.connections,
+          seconds: settings.clusterSeconds,
+          warmupSeconds: settings.warmupSeconds,
+          login: settings.login,
+          users: settings.users,
+          idleSamples: settings.idleSamples,
+        },
+        log,
+      );
+    }
+  }
+
   log('\nlogin beyond the hash queue (a second service with HASH_QUEUE_LIMIT=4)');
   const small = await startService(
     { ...serviceEnv, MIGRATE_ON_START: 'false', HASH_QUEUE_LIMIT: '4' },
@@ -601,6 +637,7 @@ async function main() {
   const targets = [
     ...evaluate(reports, scryptRate, clusterRows, overflow),
     ...(metricsRows.length ? [metricsCostTarget(metricsRows)] : []),
+    ...(haproxyRows.length ? haproxyTargets(haproxyRows) : []),
   ];
   const versions = {
     node: process.version,
@@ -612,6 +649,7 @@ async function main() {
       }
     ).version,
     wrk: process.env.BENCH_LOAD === 'autocannon' ? null : wrkVersion(),
+    haproxy,
     commit: (
       await runCommand('git', ['rev-parse', '--short', 'HEAD'], 10_000).catch(() => ({
         stdout: 'unknown',
@@ -651,6 +689,13 @@ async function main() {
     ...(metricsRows.length
       ? ['metrics off and on (METRICS_PORT)', formatTable(metricsRows), '']
       : []),
+    ...(haproxyRows.length
+      ? [
+          `${INSTANCES} instances behind HAProxy ${haproxy} and one process (same database and Redis)`,
+          formatTable(haproxyRows),
+          '',
+        ]
+      : []),
     options.smoke
       ? 'targets (a smoke run is too short for its figures to mean anything):'
       : 'targets (last run):',
@@ -669,6 +714,7 @@ async function main() {
       reports,
       clusterRows,
       metricsRows,
+      haproxyRows,
       overflow,
       targets,
     },
@@ -679,7 +725,12 @@ async function main() {
   );
   // A missed target is a finding; a failed request or a wrong answer to a full queue is a
   // breakage, and fails the run (what the CI smoke run is for).
-  const failures = [...reports.flatMap((report) => report.rows), ...clusterRows, ...metricsRows]
+  const failures = [
+    ...reports.flatMap((report) => report.rows),
+    ...clusterRows,
+    ...metricsRows,
+    ...haproxyRows,
+  ]
     .flatMap((row) => [row.service, ...(row.floor ? [row.floor] : [])])
     .filter((result) => result.errors > 0)
     .map(

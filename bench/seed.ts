@@ -6,6 +6,22 @@ export const BENCH_PASSWORD = 'Quartz-Lantern-Orbit-4471';
 
 export const benchEmail = (index: number) => `bench-user-${index}@bench.test`;
 
+/** The login load: every connection signs in as one of the `users` bench accounts, in turn. */
+export function loginSpec(url: string, connections: number, seconds: number, users: number) {
+  return {
+    title: 'login',
+    url,
+    method: 'POST' as const,
+    connections,
+    durationSeconds: seconds,
+    expectStatus: 200,
+    bodies: Array.from({ length: users }, (_, index) => ({
+      email: benchEmail(index),
+      password: BENCH_PASSWORD,
+    })),
+  };
+}
+
 export interface Session {
   access: string;
   refresh: string;
