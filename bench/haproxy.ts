@@ -1,6 +1,6 @@
 /**
  * Three service processes behind HAProxy against one process, measured in turn (single, three,
- * single, three) on the REST read and on login: the same HAProxy the scale suite starts
+ * three, single) on the REST read and on login: the same HAProxy the scale suite starts
  * (test/helpers/load-balancing.ts: round robin, health checks on GET /health/ready), each
  * instance on its own port and all on the same database and Redis. The tokens of the last run
  * stay valid at every instance: same key, same database, same Redis.
@@ -12,7 +12,12 @@ import { waitFor } from '../test/helpers/daemon.js';
 import type { LoadResult } from './load.js';
 import { runLoad, startService, stop, waitForIdle, type Started } from './processes.js';
 import type { Row, Target } from './report.js';
-import { measureRestRead, type ReadTarget, type RestReadSettings } from './rest-read.js';
+import {
+  measureRestRead,
+  servingPids,
+  type ReadTarget,
+  type RestReadSettings,
+} from './rest-read.js';
 import { loginSpec } from './seed.js';
 
 export const INSTANCES = 3;
@@ -53,17 +58,18 @@ async function readAndLogin(
   settings: HaproxySettings,
 ): Promise<Row[]> {
   const busy = (result: LoadResult) =>
-    `machine ${Math.round((result.hostBusy ?? NaN) * 100)}% busy`;
+    `${result.serverCores?.toFixed(2)} cores, machine ${Math.round((result.hostBusy ?? NaN) * 100)}% busy`;
   const read = await measureRestRead(target, `${label}: REST read`, tokens, settings);
   for (const pid of pids) await waitForIdle(pid, settings.idleSamples);
-  const login = await runLoad(
-    loginSpec(
+  const login = await runLoad({
+    ...loginSpec(
       `${target.url}/api/auth/login/`,
       settings.login.connections,
       settings.login.seconds,
       settings.users,
     ),
-  );
+    serverPids: servingPids(target),
+  });
   for (const pid of pids) await waitForIdle(pid, settings.idleSamples);
   return [
     { scenario: `${label}: REST read`, service: read, note: busy(read) },
@@ -98,6 +104,7 @@ const behindHaproxy: Starter = async (env, logFile, round) => {
   try {
     const failed = started.find((each) => each.status === 'rejected');
     if (failed) throw new Error(`an instance did not start: ${String(failed.reason)}`);
+    const pids = instances.map((instance: Started) => instance.child.pid!);
     haproxy = await startHaproxy(instances.map((instance) => Number(new URL(instance.url).port)));
     const { baseUrl } = haproxy;
     await waitFor(
@@ -106,8 +113,8 @@ const behindHaproxy: Starter = async (env, logFile, round) => {
       10_000,
     );
     return {
-      target: { url: baseUrl },
-      pids: instances.map((instance: Started) => instance.child.pid!),
+      target: { url: baseUrl, pids: [...pids, haproxy.pid] },
+      pids,
       label: `${INSTANCES} behind HAProxy, round ${round}`,
       stop: stopAll,
     };

@@ -31,6 +31,8 @@ export interface LoadSpec {
   checkRetryAfter?: boolean;
   /** The server's pid (a cluster's primary counts with its workers): its CPU is measured. */
   serverPid?: number;
+  /** Several processes serving together (instances and their balancer): their CPU is summed. */
+  serverPids?: number[];
 }
 
 export interface LoadResult {
@@ -90,12 +92,14 @@ async function withWrk(spec: LoadSpec): Promise<Counted> {
 
 /** Runs the load and measures the server's CPU, and the machine's, around it. */
 async function run(spec: LoadSpec): Promise<LoadResult> {
-  const serverCpuBefore = spec.serverPid ? treeCpuMilliseconds(spec.serverPid) : 0;
+  const pids = spec.serverPids ?? (spec.serverPid ? [spec.serverPid] : []);
+  const serverCpuNow = () => pids.reduce((sum, pid) => sum + treeCpuMilliseconds(pid), 0);
+  const serverCpuBefore = serverCpuNow();
   const hostBefore = hostCpu();
   const started = performance.now();
   const counted = await (suitsWrk(spec) ? withWrk(spec) : withAutocannon(spec));
   const host = hostCpu();
-  const serverCpu = spec.serverPid ? treeCpuMilliseconds(spec.serverPid) - serverCpuBefore : NaN;
+  const serverCpu = pids.length ? serverCpuNow() - serverCpuBefore : NaN;
   return {
     ...counted,
     cpuMicrosPerRequest: (serverCpu * 1000) / Math.max(1, counted.ok),

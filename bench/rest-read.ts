@@ -9,8 +9,12 @@ export interface RestReadSettings {
   warmupSeconds: number;
 }
 
-/** A service, or a balancer in front of several (no single pid to measure then). */
-export type ReadTarget = Pick<Started, 'url'> & { child?: Started['child'] };
+/** A started service, or a balancer with the pids of what serves behind it (CPU summed). */
+export type ReadTarget = Started | { url: string; pids: number[] };
+
+/** The processes whose CPU a load against `target` is charged with. */
+export const servingPids = (target: ReadTarget) =>
+  'pids' in target ? target.pids : [target.child.pid!];
 
 export async function measureRestRead(
   target: ReadTarget,
@@ -30,5 +34,5 @@ export async function measureRestRead(
   };
   if (settings.warmupSeconds)
     await runLoad({ ...spec, title: 'warm-up', durationSeconds: settings.warmupSeconds });
-  return runLoad({ ...spec, serverPid: target.child?.pid });
+  return runLoad({ ...spec, serverPids: servingPids(target) });
 }

@@ -60,6 +60,7 @@ export async function startPgBouncer(
 
 export interface HaproxyUnderTest {
   port: number;
+  pid: number;
   baseUrl: string;
   stop(): Promise<void>;
 }
@@ -102,6 +103,7 @@ export async function startHaproxy(backends: number[]): Promise<HaproxyUnderTest
   const daemon = await startDaemon('haproxy', ['-f', config, '-db'], port);
   return {
     port,
+    pid: daemon.handle.child.pid!,
     baseUrl: `http://127.0.0.1:${port}`,
     async stop() {
       await daemon.kill();
