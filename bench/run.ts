@@ -583,19 +583,21 @@ async function main() {
     clusterRows = await clusterComparison(lastTokens, reports.at(-1)!);
   }
 
+  // The comparisons below start services of their own on the migrated stores, and read alike.
+  const comparisonEnv = { ...serviceEnv, MIGRATE_ON_START: 'false' };
+  const comparisonRead = {
+    connections: settings.read.connections,
+    seconds: settings.clusterSeconds,
+    warmupSeconds: settings.warmupSeconds,
+  };
   let metricsRows: Row[] = [];
   if (options.metrics && only.has('profile-rest') && lastTokens.length) {
     log('\nwhat counting costs: the REST read without and with metrics, in turn');
     metricsRows = await metricsComparison(
-      { ...serviceEnv, MIGRATE_ON_START: 'false' },
+      comparisonEnv,
       logFile,
       lastTokens,
-      {
-        rounds: settings.metricsRounds,
-        connections: settings.read.connections,
-        seconds: settings.clusterSeconds,
-        warmupSeconds: settings.warmupSeconds,
-      },
+      { rounds: settings.metricsRounds, ...comparisonRead },
       log,
     );
   }
@@ -608,14 +610,12 @@ async function main() {
     else {
       log(`\n${INSTANCES} instances behind HAProxy ${haproxy} and one process, in turn`);
       haproxyRows = await haproxyComparison(
-        { ...serviceEnv, MIGRATE_ON_START: 'false' },
+        comparisonEnv,
         logFile,
         lastTokens,
         {
           rounds: settings.haproxyRounds,
-          connections: settings.read.connections,
-          seconds: settings.clusterSeconds,
-          warmupSeconds: settings.warmupSeconds,
+          ...comparisonRead,
           login: settings.login,
           users: settings.users,
           idleSamples: settings.idleSamples,
