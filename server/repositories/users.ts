@@ -3,6 +3,7 @@
  * staff, with the row locks an administrator's changes need (the last-superuser rule counts
  * under concurrency).
  */
+import { isUuid } from '../lib/ids.js';
 import { QueryTypes, UniqueConstraintError, type Sequelize } from 'sequelize';
 import type { Models } from '../../db/models/index.js';
 import { preparedRead } from '../../db/prepared-read.js';
@@ -155,6 +156,7 @@ export function createUserRepository(
      * costs more CPU than the query itself (see docs/performance.md).
      */
     async findById(id: string, transaction?: DbTransaction): Promise<UserRecord | null> {
+      if (!isUuid(id)) return null;
       const rows = transaction
         ? await sequelize.query<UserRecord>(USER_BY_ID.text, {
             bind: [id],
@@ -168,6 +170,7 @@ export function createUserRepository(
 
     /** The columns of the user view alone (prepared, as findById). */
     async findProfileById(id: string): Promise<UserProfileRecord | null> {
+      if (!isUuid(id)) return null;
       const rows = await preparedRead<UserProfileRecord>(
         sequelize,
         PROFILE_BY_ID,
@@ -253,6 +256,7 @@ export function createUserRepository(
 
     /** The user, with its row locked until the transaction ends. */
     async findForUpdate(id: string, transaction: DbTransaction): Promise<UserRecord | null> {
+      if (!isUuid(id)) return null;
       const rows = await sequelize.query<UserRecord>(
         `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1 FOR UPDATE`,
         { bind: [id], type: QueryTypes.SELECT, transaction },

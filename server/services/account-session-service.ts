@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import type { LogoutAllResult, SessionList } from '../schemas/sessions.js';
 import { toSessionView } from './account-views.js';
 import type { Origin, Viewer } from './types.js';
-import { isUuid } from './ids.js';
+import { isUuid } from '../lib/ids.js';
 import type { ServiceDependencies } from './index.js';
 import type { SessionService } from './session-service.js';
 

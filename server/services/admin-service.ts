@@ -16,7 +16,6 @@ import {
 import type { AccountService } from './account-service.js';
 import { toAdminActivityView, toAdminUserView, toSessionView } from './account-views.js';
 import type { ActivityService } from './activity-service.js';
-import { isUuid } from './ids.js';
 import type { ServiceDependencies } from './index.js';
 import type { SessionService } from './session-service.js';
 import type { Origin, StaffMember, Viewer } from './types.js';
@@ -66,7 +65,6 @@ export class AdminService {
     input: AdminUserUpdateInput,
     origin: Origin,
   ) {
-    if (!isUuid(input.id)) throw new AppError('NOT_FOUND');
     const { user } = await this.accounts.update(
       input.id,
       {
@@ -81,7 +79,7 @@ export class AdminService {
   }
 
   private async requireUser(userId: string): Promise<UserRecord> {
-    const user = isUuid(userId) ? await this.deps.repositories.users.findById(userId) : null;
+    const user = await this.deps.repositories.users.findById(userId);
     if (!user) throw new AppError('NOT_FOUND');
     return user;
   }

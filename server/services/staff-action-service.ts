@@ -9,7 +9,7 @@ import { AppError } from '../errors.js';
 import type { UserRecord } from '../repositories/index.js';
 import type { LogoutAllResult } from '../schemas/sessions.js';
 import type { Origin, StaffMember } from './types.js';
-import { isUuid } from './ids.js';
+import { isUuid } from '../lib/ids.js';
 import type { ServiceDependencies } from './index.js';
 import type { EmailVerificationService } from './email-verification-service.js';
 import type { PasswordResetService } from './password-reset-service.js';
@@ -117,7 +117,7 @@ export class StaffActionService {
   }
 
   private async requireTarget(staff: StaffMember, userId: string): Promise<UserRecord> {
-    const user = isUuid(userId) ? await this.deps.repositories.users.findById(userId) : null;
+    const user = await this.deps.repositories.users.findById(userId);
     if (!user) throw new AppError('NOT_FOUND');
     assertMayActOn(staff, user);
     return user;

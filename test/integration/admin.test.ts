@@ -3,6 +3,8 @@ import { bearer, createTestApp, type TestApp } from '../helpers/app.js';
 import { createAccount, signedIn, staff, superuser } from '../helpers/accounts.js';
 import { login } from '../helpers/factories.js';
 import type { Json } from '../helpers/json.js';
+import { routerShape } from '../../server/routers/_app.js';
+import { operationsOf } from '../../server/trpc/operations.js';
 
 describe('admin/users/ (staff API)', () => {
   let testApp: TestApp;
@@ -191,6 +193,28 @@ describe('admin/users/ (staff API)', () => {
         }
         const update = await patch(admin.access, id, { full_name: 'X' });
         expect(update.status).to.equal(404);
+      }
+    });
+
+    it('answers 404 on every staff route whose path names a user by an id that is no user', async () => {
+      const admin = await superuser(testApp);
+      const routes = operationsOf(routerShape).filter(
+        (operation) => operation.guard === 'staff' && operation.rest?.path.includes('{id}'),
+      );
+      expect(routes.length).to.be.greaterThan(5);
+      for (const { rest } of routes) {
+        for (const id of [crypto.randomUUID(), 'nope', 'constructor', '%C3%9F']) {
+          const path = `/api${rest!.path.replace('{id}', id).replace(/\{\w+\}/g, crypto.randomUUID())}`;
+          for (const method of rest!.methods) {
+            const request =
+              http()[method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](path);
+            const response = await request
+              .set(bearer(admin.access))
+              .send(method === 'GET' ? undefined : {});
+            expect(response.status, `${method} ${path}`).to.equal(404);
+            expect(response.body.code).to.equal('NOT_FOUND');
+          }
+        }
       }
     });
 
