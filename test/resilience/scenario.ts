@@ -62,6 +62,9 @@ export const LOAD_SETTINGS: Record<string, string> = {
   RATE_LIMIT_PASSWORD_RESET_IP: '1000000/60',
   RATE_LIMIT_VERIFY_IP: '1000000/60',
   EMAIL_BACKEND: 'console',
+  // A worker killed between claiming a message and recording it sent holds the claim this long;
+  // the crash scenario waits for the restarted worker to take such a message over.
+  EMAIL_OUTBOX_LEASE_MS: '3000',
   LOG_LEVEL: 'info',
 };
 
