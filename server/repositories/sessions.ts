@@ -13,7 +13,24 @@ export interface SessionState {
   userActive: boolean;
 }
 
+/** A refresh token about to be stored in a session (its id and use come from the database). */
+interface NewRefreshToken {
+  sessionId: string;
+  tokenHash: string;
+  parentId: string | null;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
 export function createSessionRepository(sequelize: Sequelize, { Session, RefreshToken }: Models) {
+  async function addRefreshToken(
+    token: NewRefreshToken,
+    transaction?: DbTransaction,
+  ): Promise<RefreshTokenRecord> {
+    const created = await RefreshToken.create(token, { transaction });
+    return created.get({ plain: true }) as RefreshTokenRecord;
+  }
+
   return {
     async create(
       session: { userId: string; expiresAt: Date; now: Date } & Origin,
@@ -107,36 +124,18 @@ export function createSessionRepository(sequelize: Sequelize, { Session, Refresh
       return ids;
     },
 
-    async addRefreshToken(
-      token: {
-        sessionId: string;
-        tokenHash: string;
-        parentId: string | null;
-        issuedAt: Date;
-        expiresAt: Date;
-      },
-      transaction?: DbTransaction,
-    ): Promise<RefreshTokenRecord> {
-      const created = await RefreshToken.create(token, { transaction });
-      return created.get({ plain: true }) as RefreshTokenRecord;
-    },
+    addRefreshToken,
 
     /**
      * The session goes on with a new refresh token: the token is stored, and the session's last
      * use and end move to the token's (a rotation, or a password change that reissues the pair).
      */
     async continueWith(
-      token: {
-        sessionId: string;
-        tokenHash: string;
-        parentId: string | null;
-        issuedAt: Date;
-        expiresAt: Date;
-      },
+      token: NewRefreshToken,
       now: Date,
       transaction: DbTransaction,
     ): Promise<void> {
-      await RefreshToken.create(token, { transaction });
+      await addRefreshToken(token, transaction);
       await Session.update(
         { lastUsedAt: now, expiresAt: token.expiresAt },
         { where: { id: token.sessionId }, transaction },
