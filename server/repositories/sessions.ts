@@ -14,7 +14,7 @@ export interface SessionState {
 }
 
 /** A refresh token about to be stored in a session (its id and use come from the database). */
-interface NewRefreshToken {
+export interface NewRefreshToken {
   sessionId: string;
   tokenHash: string;
   parentId: string | null;
