@@ -153,10 +153,15 @@ const databaseUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL;
 const redisUrl = process.env.BENCH_REDIS_URL ?? DEFAULT_REDIS_URL;
 // V8 sizes its heap from the machine's memory (4 GB on a large host) and lets garbage pile up
 // to that; in the Kubernetes deployment (512 MiB limit) it derives about 256 MB. The service
-// runs with that limit here (--heap-mb 0: V8's own choice for this machine).
+// runs with that limit here (--heap-mb 0: V8's own choice for this machine), and with the
+// young generation production gives it (the Dockerfile's NODE_OPTIONS, npm run start:prod).
 const heapMb = Number(options['heap-mb']);
+const PRODUCTION_NODE_OPTIONS = '--max-semi-space-size=16';
+const nodeOptions = [heapMb ? `--max-old-space-size=${heapMb}` : '', PRODUCTION_NODE_OPTIONS]
+  .filter(Boolean)
+  .join(' ');
 const serviceEnv: Record<string, string> = {
-  NODE_OPTIONS: heapMb ? `--max-old-space-size=${heapMb}` : '',
+  NODE_OPTIONS: nodeOptions,
   NODE_ENV: 'production',
   SECRET_KEY: randomBytes(48).toString('base64url'),
   DATABASE_URL: databaseUrl,
@@ -677,7 +682,7 @@ async function main() {
     `machine: ${machine.cpu}, ${machine.cores} cores, load average at the end ${machine.loadAverageAtEnd.join(' ')}`,
     `versions: node ${versions.node}, PostgreSQL ${versions.postgres}, Redis ${versions.redis}, autocannon ${versions.autocannon}, ${versions.wrk ? `wrk ${versions.wrk} (plain reads)` : 'no wrk (autocannon for every load)'}, commit ${versions.commit}`,
     `settings: reads ${settings.read.connections} connections x ${settings.read.seconds} s; login ${settings.login.connections} x ${settings.login.seconds} s; register ${settings.register.connections} x ${settings.register.seconds} s; refresh ${settings.refresh.connections} x ${settings.refresh.seconds} s; flood ${settings.flood.loginConnections} login + ${settings.flood.readConnections} read connections x ${settings.flood.seconds} s`,
-    `service: node dist/server/index.js${heapMb ? ` --max-old-space-size=${heapMb}` : ''}; scrypt logN=${scrypt.logN} r=${scrypt.r} p=${scrypt.p}, HASH_CONCURRENCY=${benchSettings.hashConcurrency}, HASH_QUEUE_LIMIT=${benchSettings.hashQueueLimit}, DB_POOL_MAX=${benchSettings.dbPoolMax}, UV_THREADPOOL_SIZE ${benchSettings.uvThreadpoolSize}`,
+    `service: node dist/server/index.js ${nodeOptions}; scrypt logN=${scrypt.logN} r=${scrypt.r} p=${scrypt.p}, HASH_CONCURRENCY=${benchSettings.hashConcurrency}, HASH_QUEUE_LIMIT=${benchSettings.hashQueueLimit}, DB_POOL_MAX=${benchSettings.dbPoolMax}, UV_THREADPOOL_SIZE ${benchSettings.uvThreadpoolSize}`,
     `raw scrypt at the start: ${scryptRate.toFixed(2)} verifications/s (${parallel} at once); login and register are compared with the rate measured around them`,
     '',
     ...reports.flatMap((report) => [

@@ -2,12 +2,13 @@
  * Dockerfile: linted with dockerfile-utils (the validator behind the VS Code Docker
  * extension; every rule raised to an error), then held to the image's contract: pinned base
  * images, a production-only runtime that runs unprivileged, a liveness health check, exec-form
- * CMD, and COPY sources that .dockerignore actually lets into the build context.
+ * CMD, node started with the flags `npm run start:prod` gives it, and COPY sources that
+ * .dockerignore actually lets into the build context.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import dockerignore from '@balena/dockerignore';
-import { Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { Copy, DockerfileParser, Env, type Instruction } from 'dockerfile-ast';
 import { validate, ValidationSeverity, type ValidatorSettings } from 'dockerfile-utils';
 import { LIVENESS_PATH, probesOnly } from './probes.js';
 import { type CheckResult, FileReport } from './report.js';
@@ -133,6 +134,22 @@ export function checkDockerfile(root: string): CheckResult {
     );
   }
 
+  // The V8 flags production runs with are declared by `npm run start:prod`; the image passes
+  // them through NODE_OPTIONS, so the CMD stays plain and a runtime's own command keeps them.
+  const nodeOptions = find('ENV')
+    .flatMap((env) => (env instanceof Env ? env.getProperties() : []))
+    .filter((property) => property.getName() === 'NODE_OPTIONS')
+    .map((property) => property.getValue() ?? '')
+    .join(' ')
+    .split(/\s+/);
+  for (const flag of startProdNodeFlags(root)) {
+    report.check(
+      nodeOptions.includes(flag),
+      `the runtime stage's NODE_OPTIONS must carry ${flag}, as \`npm run start:prod\` does`,
+      runtime.line,
+    );
+  }
+
   const production = stages.find((stage) =>
     stage.instructions.some(
       (i) =>
@@ -218,4 +235,12 @@ function copyFrom(instruction: Instruction): string | undefined {
   return instruction instanceof Copy
     ? (instruction.getFromFlag()?.getValue() ?? undefined)
     : undefined;
+}
+
+/** The node flags of package.json's `start:prod` (`node --flag dist/server/index.js`). */
+function startProdNodeFlags(root: string): string[] {
+  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  }).scripts;
+  return (scripts?.['start:prod'] ?? '').split(/\s+/).filter((word) => word.startsWith('--'));
 }

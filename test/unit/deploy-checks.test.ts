@@ -141,6 +141,13 @@ describe('check:deploy holds the probes', function () {
     ]);
   });
 
+  it('refuses an image whose node lacks the V8 flags npm run start:prod gives it', async () => {
+    const root = rootWith('Dockerfile', replaceOnce(/NODE_OPTIONS=\S+/, 'NODE_OPTIONS='));
+    expect(await problems(checkDockerfile, root)).to.deep.equal([
+      "the runtime stage's NODE_OPTIONS must carry --max-semi-space-size=16, as `npm run start:prod` does",
+    ]);
+  });
+
   it('refuses Render and Railway health checks on /health/', async () => {
     const render = rootWith(
       'render.yaml',
