@@ -186,14 +186,35 @@ describe('HTTP edges', () => {
     for (const response of [
       await testApp.http().get('/health/'),
       await post().set('Content-Type', 'application/json').send(WRONG_CREDENTIALS),
+      await testApp.http().get('/trpc/profile.get'),
     ]) {
       expect(response.headers['x-content-type-options']).to.equal('nosniff');
-      expect(response.headers['x-frame-options']).to.equal('SAMEORIGIN');
       expect(response.headers['strict-transport-security']).to.match(/max-age=\d+/);
       expect(response.headers['referrer-policy']).to.equal('no-referrer');
-      expect(response.headers['content-security-policy']).to.include("default-src 'self'");
+      expect(response.headers['content-security-policy']).to.match(/default-src '(self|none)'/);
       expect(response.headers).not.to.have.property('x-powered-by');
     }
+  });
+
+  it('lets no browser render, frame or embed an API answer', async () => {
+    for (const response of [
+      await post().set('Content-Type', 'application/json').send(WRONG_CREDENTIALS),
+      await testApp.http().get('/trpc/profile.get'),
+    ]) {
+      expect(response.headers['content-security-policy']).to.equal(
+        "default-src 'none'; frame-ancestors 'none'",
+      );
+      expect(response.headers['x-frame-options']).to.equal('DENY');
+      expect(response.headers['cross-origin-resource-policy']).to.equal('same-origin');
+      expect(response.headers['cache-control']).to.equal('no-store');
+    }
+  });
+
+  it("gives the service's pages helmet's document headers", async () => {
+    const response = await testApp.http().get('/health/');
+    expect(response.headers['x-frame-options']).to.equal('SAMEORIGIN');
+    expect(response.headers['content-security-policy']).to.include("default-src 'self'");
+    expect(response.headers['cross-origin-opener-policy']).to.equal('same-origin');
   });
 
   describe('CORS', () => {
