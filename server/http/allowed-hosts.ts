@@ -29,9 +29,13 @@ export function createHostCheck(patterns: string[]): HostCheck {
   };
 }
 
-/** The Koa layer of the host check. The health paths are exempt: probes address pods by IP. */
+/**
+ * The Koa layer of the host check. The health paths are exempt: probes address pods by IP.
+ * Not async: a refusal thrown here reaches the error boundary all the same (koa-compose turns
+ * it into a rejection), and a pass costs no promise of its own.
+ */
 export function allowedHosts(hostAllowed: HostCheck, exemptPaths: readonly string[]) {
-  return async (ctx: Context, next: Next) => {
+  return (ctx: Context, next: Next) => {
     if (!exemptPaths.includes(ctx.path) && !hostAllowed(ctx.req)) {
       const detail = `Invalid Host header: "${requestHostname(ctx.req)}" is not in ALLOWED_HOSTS.`;
       // Like every VALIDATION_ERROR, with `errors`; the header is no field, so non_field_errors.
@@ -40,6 +44,6 @@ export function allowedHosts(hostAllowed: HostCheck, exemptPaths: readonly strin
         fieldErrors: { non_field_errors: [detail] },
       });
     }
-    await next();
+    return next();
   };
 }

@@ -29,11 +29,14 @@ function describeRequest(request: IncomingMessage, resolveClientIp: ClientIpReso
   };
 }
 
-/** The Koa layer: describes the request and answers with its id. */
+/**
+ * The Koa layer: describes the request and answers with its id. Not async: it has nothing to
+ * do after the rest, so it hands back the rest's promise instead of wrapping it in another.
+ */
 export function requestContext(resolveClientIp: ClientIpResolver) {
-  return async (ctx: Context, next: Next) => {
+  return (ctx: Context, next: Next) => {
     ctx.state.request = describeRequest(ctx.req, resolveClientIp);
     ctx.set('X-Request-Id', ctx.state.request.requestId);
-    await next();
+    return next();
   };
 }

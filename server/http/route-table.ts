@@ -58,9 +58,12 @@ export class RouteTable {
   }
 }
 
-/** The last edge step: the route's handler, or 404, or 405 with the methods that would do. */
+/**
+ * The last edge step: the route's handler, or 404, or 405 with the methods that would do. Not
+ * async: the handler's own promise is the step's.
+ */
 export function dispatch(table: RouteTable) {
-  return async (ctx: Context) => {
+  return (ctx: Context): Promise<void> | void => {
     const found = table.find(ctx.method, ctx.path);
     if (!found) {
       const allowed = table.allowedMethods(ctx.path);
@@ -75,6 +78,6 @@ export function dispatch(table: RouteTable) {
       throw new AppError('METHOD_NOT_ALLOWED');
     }
     ctx.state.route = found.route.label;
-    await found.route.handler(ctx, found.params);
+    return found.route.handler(ctx, found.params);
   };
 }
