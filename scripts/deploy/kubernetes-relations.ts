@@ -2,10 +2,12 @@
  * How the Kubernetes manifests fit together and fit the service: the kustomization lists real
  * files, selectors match the pods, liveness (and startup) probe /health/live and readiness
  * /health/ready on the container port, the grace period outlasts the shutdown, every
- * referenced ConfigMap/Secret exists, and the pods run unprivileged with pinned images.
+ * referenced ConfigMap/Secret exists, the pods run unprivileged with pinned images, and the
+ * metrics port is where Prometheus looks and nowhere public (kubernetes-metrics.ts).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkPodMetrics, checkServicesHideMetrics, exposesMetrics } from './kubernetes-metrics.js';
 import { isProbePath, LIVENESS_PATH, PRODUCTION_SHUTDOWN, READINESS_PATH } from './probes.js';
 import { type FileReport, isRecord, recordAt } from './report.js';
 
@@ -195,6 +197,10 @@ export function checkRelations(objects: KubeObject[], kustomization: FileReport 
       );
     }
     checkGracePeriod(recordAt(spec, 'template', 'spec'), container, configMapData, report);
+    const metricsSetting = configMapData(container).METRICS_PORT;
+    const metricsPort = metricsSetting === undefined ? undefined : Number(metricsSetting);
+    checkPodMetrics({ metricsPort, template: recordAt(spec, 'template'), ports, report });
+    checkServicesHideMetrics(byKind('Service'), metricsPort);
 
     for (const service of byKind('Service')) {
       service.report.check(
@@ -203,6 +209,8 @@ export function checkRelations(objects: KubeObject[], kustomization: FileReport 
       );
       const servicePorts = recordAt(service.body, 'spec').ports;
       for (const servicePort of Array.isArray(servicePorts) ? servicePorts.filter(isRecord) : []) {
+        // Reported by checkServicesHideMetrics, which says why.
+        if (metricsPort !== undefined && exposesMetrics(servicePort, metricsPort)) continue;
         const target = servicePort.targetPort;
         service.report.check(
           target === CONTAINER_PORT || (port !== undefined && target === port.name),

@@ -2,7 +2,8 @@
  * What the service refuses to start without in production (server/config/rules.ts), held against a
  * deployment file's environment, so a file that deploys a service which then refuses to start
  * is caught here rather than at its first rollout. SECRET_KEY, DATABASE_URL and REDIS_URL are
- * checked by each platform's own check; these are the Host check, the mail links and the mail.
+ * checked by each platform's own check; these are the metrics port, the Host check, the mail
+ * links and the mail.
  */
 import { isLoopbackUrl } from '../../server/config/index.js';
 
@@ -11,6 +12,13 @@ export type DeployEnvironment = Map<string, string | null>;
 
 export function productionSettingProblems(environment: DeployEnvironment): string[] {
   const problems: string[] = [];
+  // Unset, PORT is 8000 (server/config/http.ts).
+  const port = environment.has('PORT') ? environment.get('PORT') : '8000';
+  const metricsPort = environment.get('METRICS_PORT');
+  if (metricsPort && metricsPort === port)
+    problems.push(
+      `METRICS_PORT (${metricsPort}) must differ from PORT: metrics are never served on the public port`,
+    );
   const insecureAllowed = /^(true|1|yes|on)$/i.test(
     environment.get('ALLOW_INSECURE_PRODUCTION') ?? '',
   );
