@@ -130,9 +130,9 @@ async function main() {
 
   if (config.metrics) {
     // Loaded only when asked for, like the migrator above.
-    const { clusterMetrics, startMetricsServer } =
-      await import('./observability/metrics-server.js');
-    await startMetricsServer(clusterMetrics(), config.metrics, logger);
+    const { startMetricsServer } = await import('./observability/metrics-server.js');
+    const { workerMetrics } = await import('./observability/worker-metrics.js');
+    await startMetricsServer(workerMetrics(), config.metrics, logger);
     logger.info({ port: config.metrics.port }, 'metrics of every worker at /metrics');
   }
   logger.info({ workers, hashSlotsPerWorker: hashSlots }, 'starting workers');

@@ -130,6 +130,20 @@ async function main() {
       ),
     );
 
+  // Metrics on their own port (METRICS_PORT), never beside the API (in a cluster, the primary's).
+  // Before the API listens: a cluster's primary asks the workers that listen for their metrics.
+  const metricsServer = deps.metrics
+    ? await serveMetrics(deps.metrics, config.metrics!, logger)
+    : null;
+  if (metricsServer) {
+    const metricsAddress = metricsServer.address();
+    const metricsPort = typeof metricsAddress === 'object' ? metricsAddress?.port : undefined;
+    logger.info(
+      { port: metricsPort },
+      `metrics at http://${config.http.host}:${metricsPort}/metrics`,
+    );
+  }
+
   const server = createHttpServer(createHttpHandler(deps), config.http);
   const drain = drainOnClose(server);
   await new Promise<void>((resolve, reject) => {
@@ -150,18 +164,6 @@ async function main() {
     },
     `auth-service listening on ${config.http.host}:${port}; API docs at ${url}/api/docs/`,
   );
-  // Metrics on their own port (METRICS_PORT), never beside the API (in a cluster, the primary's).
-  const metricsServer = deps.metrics
-    ? await serveMetrics(deps.metrics, config.metrics!, logger)
-    : null;
-  if (metricsServer) {
-    const metricsAddress = metricsServer.address();
-    const metricsPort = typeof metricsAddress === 'object' ? metricsAddress?.port : undefined;
-    logger.info(
-      { port: metricsPort },
-      `metrics at http://${config.http.host}:${metricsPort}/metrics`,
-    );
-  }
   // Delivers the email outbox (stopped, bounded, by deps.close() on shutdown).
   if (config.email.outbox.worker) deps.emailWorker?.start();
 

@@ -4,14 +4,13 @@
  * that port, such as to Prometheus inside the cluster. Nothing else is served on it.
  *
  * Under server/cluster.ts the primary listens and answers with every worker's metrics
- * combined (prom-client's AggregatorRegistry asks each worker over IPC); a worker hands its
- * registry over instead of listening.
+ * combined (worker-metrics.ts); a worker answers the primary instead of listening.
  */
 import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
-import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from './metrics.js';
+import { answerPrimary } from './worker-metrics.js';
 
 /** What the listener serves: the exposition text and its content type. */
 export interface MetricsSource {
@@ -19,26 +18,17 @@ export interface MetricsSource {
   readonly contentType: string;
 }
 
-/** In a cluster worker, registers the metrics for the primary; elsewhere, starts the listener. */
+/** In a cluster worker, answers the primary's scrapes; elsewhere, starts the listener. */
 export async function serveMetrics(
   metrics: Metrics,
   address: { host: string; port: number },
   logger: Logger,
 ): Promise<Server | null> {
   if (cluster.isWorker) {
-    // prom-client answers the primary's requests once an AggregatorRegistry has been made in
-    // the worker (its constructor adds the IPC listener); that is all this one is for.
-    new AggregatorRegistry();
-    AggregatorRegistry.setRegistries([metrics.registry]);
+    answerPrimary(metrics.registry);
     return null;
   }
   return startMetricsServer(metrics, address, logger);
-}
-
-/** The primary's source: every worker's metrics, combined. */
-export function clusterMetrics(): MetricsSource {
-  const aggregator = new AggregatorRegistry();
-  return { render: () => aggregator.clusterMetrics(), contentType: aggregator.contentType };
 }
 
 export async function startMetricsServer(
