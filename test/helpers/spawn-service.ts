@@ -191,13 +191,17 @@ export interface RunningService extends ChildHandle {
   baseUrl: string;
 }
 
-/** Starts `server/index.ts` on a free port of 127.0.0.1 and waits until /health/ answers 200. */
+/**
+ * Starts `server/index.ts` (or another entry point, such as `server/cluster.ts`) on a free port
+ * of 127.0.0.1 and waits until /health/ answers 200.
+ */
 export async function startService(
   settings: Record<string, string>,
   startTimeoutMs = 30_000,
+  entry = 'server/index.ts',
 ): Promise<RunningService> {
   const port = await freePort();
-  const handle = startChild(tsxArgs('server/index.ts'), {
+  const handle = startChild(tsxArgs(entry), {
     HOST: '127.0.0.1',
     PORT: String(port),
     ...settings,
