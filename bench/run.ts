@@ -31,6 +31,7 @@ import { metricsComparison, metricsCostTarget } from './metrics-cost.js';
 import { measureRestRead } from './rest-read.js';
 import { haproxyComparison, haproxyTargets, haproxyVersion, INSTANCES } from './haproxy.js';
 import { summarizeProfiles } from './profile-summary.js';
+import { mergeSlices, turnOrder } from './slices.js';
 import { wrkVersion } from './wrk.js';
 import {
   measureScrypt,
@@ -105,6 +106,9 @@ const SMOKE: typeof FULL = {
   metricsRounds: 1,
   haproxyRounds: 0,
 };
+/** A read's measurement is cut into turns of about this many seconds (bench/slices.ts). */
+const SLICE_SECONDS = 2.5;
+
 const SCENARIOS = [
   'profile-rest',
   'profile-trpc',
@@ -195,25 +199,43 @@ const usage = (result: LoadResult, floor?: LoadResult) =>
     ? `cores ${result.serverCores?.toFixed(2)}/${floor.serverCores?.toFixed(2)}, machine ${asPercent(result.hostBusy)}/${asPercent(floor.hostBusy)} busy`
     : `${result.serverCores?.toFixed(2)} cores, machine ${asPercent(result.hostBusy)} busy`;
 
-/** Runs a load against the service and the same load against the floor, one after the other. */
+/**
+ * Runs a load against the service and the same load against the floor. A read (`sliced`) is
+ * measured in slices of about SLICE_SECONDS, the two taking turns (bench/slices.ts), so the
+ * machine's drift during the minute shifts both alike; the rest runs whole, one after the
+ * other.
+ */
 async function sideBySide(
   scenario: string,
   service: Started,
   floor: Started,
   spec: (target: 'service' | 'floor', url: string) => LoadSpec,
-  warmup: boolean,
+  sliced: boolean,
 ): Promise<Row> {
-  const measure = async (target: Started) => {
-    const pid = target.child.pid!;
-    const full = spec(target.name === 'service' ? 'service' : 'floor', target.url);
-    if (warmup && settings.warmupSeconds)
+  const targets = [service, floor] as const;
+  const specs = targets.map((target) =>
+    spec(target.name === 'service' ? 'service' : 'floor', target.url),
+  );
+  const duration = specs[0]!.durationSeconds;
+  const slices = sliced ? Math.max(1, Math.round(duration / SLICE_SECONDS)) : 1;
+  const sliceSeconds = duration / slices;
+  if (sliced && settings.warmupSeconds) {
+    for (const full of specs) {
       await runLoad({ ...full, title: 'warm-up', durationSeconds: settings.warmupSeconds });
-    const result = await runLoad({ ...full, serverPid: pid });
-    await waitForIdle(pid, settings.idleSamples);
-    return result;
-  };
-  const serviceResult = await measure(service);
-  const floorResult = await measure(floor);
+    }
+  }
+  const results: [LoadResult[], LoadResult[]] = [[], []];
+  for (const turn of turnOrder(slices)) {
+    for (const index of turn) {
+      const pid = targets[index].child.pid!;
+      results[index].push(
+        await runLoad({ ...specs[index]!, durationSeconds: sliceSeconds, serverPid: pid }),
+      );
+      await waitForIdle(pid, settings.idleSamples);
+    }
+  }
+  const serviceResult = mergeSlices(results[0], sliceSeconds);
+  const floorResult = mergeSlices(results[1], sliceSeconds);
   return {
     scenario,
     service: serviceResult,
@@ -602,7 +624,12 @@ async function main() {
       comparisonEnv,
       logFile,
       lastTokens,
-      { rounds: settings.metricsRounds, ...comparisonRead },
+      {
+        rounds: settings.metricsRounds,
+        ...comparisonRead,
+        sliceSeconds: options.smoke ? comparisonRead.seconds : SLICE_SECONDS,
+        idleSamples: settings.idleSamples,
+      },
       log,
     );
   }
