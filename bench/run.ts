@@ -106,8 +106,8 @@ const SMOKE: typeof FULL = {
   metricsRounds: 1,
   haproxyRounds: 0,
 };
-/** A read's measurement is cut into turns of about this many seconds (bench/slices.ts). */
-const SLICE_SECONDS = 2.5;
+/** A read's measurement is cut into turns of this many seconds (bench/slices.ts). */
+const SLICE_SECONDS = 2;
 
 const SCENARIOS = [
   'profile-rest',
@@ -201,7 +201,7 @@ const usage = (result: LoadResult, floor?: LoadResult) =>
 
 /**
  * Runs a load against the service and the same load against the floor. A read (`sliced`) is
- * measured in slices of about SLICE_SECONDS, the two taking turns (bench/slices.ts), so the
+ * measured in slices of SLICE_SECONDS, the two taking turns (bench/slices.ts), so the
  * machine's drift during the minute shifts both alike; the rest runs whole, one after the
  * other.
  */
@@ -217,8 +217,9 @@ async function sideBySide(
     spec(target.name === 'service' ? 'service' : 'floor', target.url),
   );
   const duration = specs[0]!.durationSeconds;
-  const slices = sliced ? Math.max(1, Math.round(duration / SLICE_SECONDS)) : 1;
-  const sliceSeconds = duration / slices;
+  // wrk takes whole seconds.
+  const sliceSeconds = sliced ? Math.min(SLICE_SECONDS, duration) : duration;
+  const slices = Math.max(1, Math.round(duration / sliceSeconds));
   if (sliced && settings.warmupSeconds) {
     for (const full of specs) {
       await runLoad({ ...full, title: 'warm-up', durationSeconds: settings.warmupSeconds });
