@@ -9,7 +9,7 @@ import { AppError } from '../errors.js';
 import type { Services } from '../services/index.js';
 import type { RequestContext, RouteMeta } from './context.js';
 import { toAppError, toTRPCError } from './error-mapping.js';
-import { emailOf, limitPerAccount, limitPerIp } from './rate-limit.js';
+import { emailOf, limitPerAccount, limitPerIp, limitsForCall } from './rate-limit.js';
 
 const t = initTRPC
   .context<RequestContext>()
@@ -38,16 +38,13 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Turns domain errors thrown below (limits, guards, the procedure) into tRPC errors. */
-async function guarded<Result extends { ok: boolean; error?: { cause?: unknown } }>(
-  next: () => Promise<Result>,
-): Promise<Result> {
-  let result;
-  try {
-    result = await next();
-  } catch (error) {
-    throw toTRPCError(toAppError(error));
-  }
+/**
+ * A layer's result as tRPC expects it, with a domain error from below (a limit, a guard, the
+ * procedure) turned into a tRPC error; an internal error stays the one tRPC already made.
+ */
+function asTRPCResult<Result extends { ok: boolean; error?: { cause?: unknown } }>(
+  result: Result,
+): Result {
   if (!result.ok) {
     const appError = toAppError(result.error);
     if (appError.code !== 'INTERNAL_ERROR' || result.error?.cause instanceof AppError) {
@@ -80,27 +77,39 @@ export function procedureBuilders(services: GuardServices) {
   const traced = <T>(path: string, work: () => Promise<T>) =>
     services.telemetry.span(`procedure ${path}`, { 'rpc.method': path }, work);
 
+  // One async function per call (each is a promise and a turn of the microtask queue), and
+  // nothing awaited for limits a procedure does not declare.
   const publicLayer = t.middleware((call) =>
-    traced(call.path, () =>
-      guarded(async () => {
-        await limitPerIp(services.rateLimits, call.meta, call.ctx.request.ip);
-        await limitPerAccount(services.rateLimits, call.meta, async () =>
-          emailOf(await call.getRawInput()),
-        );
-        return call.next();
-      }),
-    ),
+    traced(call.path, async () => {
+      let result;
+      try {
+        const limits = limitsForCall(services.rateLimits, call.meta);
+        if (limits) {
+          await limitPerIp(limits, call.ctx.request.ip);
+          await limitPerAccount(limits, async () => emailOf(await call.getRawInput()));
+        }
+        result = await call.next();
+      } catch (error) {
+        throw toTRPCError(toAppError(error));
+      }
+      return asTRPCResult(result);
+    }),
   );
 
   const authenticatedLayer = t.middleware((call) =>
-    traced(call.path, () =>
-      guarded(async () => {
-        await limitPerIp(services.rateLimits, call.meta, call.ctx.request.ip);
+    traced(call.path, async () => {
+      let result;
+      try {
+        const limits = limitsForCall(services.rateLimits, call.meta);
+        if (limits) await limitPerIp(limits, call.ctx.request.ip);
         const viewer = await services.sessions.authenticate(call.ctx.request.authorization);
-        await limitPerAccount(services.rateLimits, call.meta, async () => viewer.userId);
-        return call.next({ ctx: { viewer } });
-      }),
-    ),
+        if (limits) await limitPerAccount(limits, () => viewer.userId);
+        result = await call.next({ ctx: { viewer } });
+      } catch (error) {
+        throw toTRPCError(toAppError(error));
+      }
+      return asTRPCResult(result);
+    }),
   );
 
   const publicProcedure = t.procedure.meta({ guard: 'public' }).use(publicLayer);

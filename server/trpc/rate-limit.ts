@@ -72,32 +72,36 @@ export function emailOf(rawInput: unknown): string | null {
 }
 
 /**
- * Counts a call against the per-IP limit its procedure declares; throws RATE_LIMITED when over.
- * Runs before authentication, so requests with a bad token are counted too.
+ * The limits a call must be counted against, or null when there are none (the procedure
+ * declares none, or RATE_LIMIT_ENABLED=false): decided once per call, so a procedure without
+ * limits (every authenticated read) awaits nothing for them.
  */
-export async function limitPerIp(
-  rateLimits: RateLimits,
-  meta: RouteMeta | undefined,
-  ip: string,
-): Promise<void> {
-  const limits = limitsOf(meta);
-  if (!limits || !rateLimits.enabled) return;
+export function limitsForCall(rateLimits: RateLimits, meta: RouteMeta | undefined) {
+  const limits = rateLimits.enabled ? limitsOf(meta) : undefined;
+  return limits ? { rateLimits, limits } : null;
+}
+
+export type CallLimits = NonNullable<ReturnType<typeof limitsForCall>>;
+
+/**
+ * Counts a call against its per-IP limit; throws RATE_LIMITED when over. Runs before
+ * authentication, so requests with a bad token are counted too.
+ */
+export async function limitPerIp({ rateLimits, limits }: CallLimits, ip: string): Promise<void> {
   assertAllowed(await rateLimits.consume(limits.perIp, rateLimitSubjectForIp(ip)));
 }
 
 /**
- * Counts a call against the per-account limit its procedure declares. `account` is who is
- * counted (a normalized email or a user id), asked for only when there is such a limit.
+ * Counts a call against its per-account limit, if it has one. `account` is who is counted (a
+ * normalized email or a user id), asked for only when there is such a limit.
  */
 export async function limitPerAccount(
-  rateLimits: RateLimits,
-  meta: RouteMeta | undefined,
-  account: () => Promise<string | null>,
+  { rateLimits, limits }: CallLimits,
+  account: () => Promise<string | null> | string | null,
 ): Promise<void> {
-  const perAccount = limitsOf(meta)?.perAccount;
-  if (!perAccount || !rateLimits.enabled) return;
+  if (!limits.perAccount) return;
   const subject = await account();
-  if (subject) assertAllowed(await rateLimits.consume(perAccount, accountSubject(subject)));
+  if (subject) assertAllowed(await rateLimits.consume(limits.perAccount, accountSubject(subject)));
 }
 
 /**
