@@ -34,7 +34,11 @@ async function childProcesses(pid: number): Promise<number[]> {
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     // "pid (command) state ppid ...", where the command may hold spaces and parentheses.
     const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (parent === pid) children.push(Number(entry));
+    if (parent !== pid) continue;
+    // Workers run the service's entry; anything else the primary started (tsx's esbuild
+    // service, say) is not one.
+    const command = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (/server\/index\.[jt]s/.test(command)) children.push(Number(entry));
   }
   return children;
 }
