@@ -239,8 +239,10 @@ function copyFrom(instruction: Instruction): string | undefined {
 
 /** The node flags of package.json's `start:prod` (`node --flag dist/server/index.js`). */
 function startProdNodeFlags(root: string): string[] {
-  const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-    scripts?: Record<string, string>;
-  }).scripts;
+  const scripts = (
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts?: Record<string, string>;
+    }
+  ).scripts;
   return (scripts?.['start:prod'] ?? '').split(/\s+/).filter((word) => word.startsWith('--'));
 }
