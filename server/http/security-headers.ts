@@ -46,15 +46,21 @@ export function helmetHeaders(): HeaderList {
   return headers;
 }
 
-/** What an API answer needs of a browser: render nothing, frame nothing, sniff nothing. */
-const API_SECURITY_HEADERS: HeaderList = [
-  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
-  ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-Frame-Options', 'DENY'],
-  ['Referrer-Policy', 'no-referrer'],
-  ['Cross-Origin-Resource-Policy', 'same-origin'],
-];
+/**
+ * What an API answer needs of a browser: render nothing, frame nothing, sniff nothing, and the
+ * pages' HTTPS rule (HSTS, as helmet words it: one policy for the whole host).
+ */
+function apiSecurityHeaders(pageHeaders: HeaderList): HeaderList {
+  const hsts = pageHeaders.filter(([name]) => name === 'Strict-Transport-Security');
+  return [
+    ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+    ...hsts,
+    ['X-Content-Type-Options', 'nosniff'],
+    ['X-Frame-Options', 'DENY'],
+    ['Referrer-Policy', 'no-referrer'],
+    ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ];
+}
 
 /**
  * Where tokens (and a person's data) are answered. The whole prefix, not a list of token
@@ -73,13 +79,10 @@ const NO_STORE = ['Cache-Control', 'no-store'] as const;
  * varies.
  */
 export function edgeHeaders(pageHeaders: HeaderList): (path: string) => HeaderList {
+  const apiHeaders = apiSecurityHeaders(pageHeaders);
   const plain: HeaderList = [...pageHeaders, ['Vary', 'Origin']];
-  const api: HeaderList = [...API_SECURITY_HEADERS, ['Vary', 'Origin'], NO_STORE];
-  const trpc: HeaderList = [
-    ...API_SECURITY_HEADERS,
-    ['Vary', 'Origin, trpc-accept, accept'],
-    NO_STORE,
-  ];
+  const api: HeaderList = [...apiHeaders, ['Vary', 'Origin'], NO_STORE];
+  const trpc: HeaderList = [...apiHeaders, ['Vary', 'Origin, trpc-accept, accept'], NO_STORE];
   return (path) => (TRPC_PATH.test(path) ? trpc : PRIVATE_PATH.test(path) ? api : plain);
 }
 

@@ -81,7 +81,7 @@ export function limitsForCall(rateLimits: RateLimits, meta: RouteMeta | undefine
   return limits ? { rateLimits, limits } : null;
 }
 
-export type CallLimits = NonNullable<ReturnType<typeof limitsForCall>>;
+type CallLimits = NonNullable<ReturnType<typeof limitsForCall>>;
 
 /**
  * Counts a call against its per-IP limit; throws RATE_LIMITED when over. Runs before
