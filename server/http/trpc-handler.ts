@@ -26,7 +26,7 @@ import type { Operation } from '../trpc/operations.js';
 import { passwordUse, retryResponseHeaders } from '../trpc/rate-limit.js';
 import { callProcedure } from './procedure-call.js';
 import { BodyError, readJsonBody } from './request-body.js';
-import type { Params } from './route-table.js';
+import type { Params, RouteLabel } from './route-table.js';
 import { wantsCookieTransport, type TokenTransport } from './token-cookies.js';
 
 export interface TrpcHandlerOptions {
@@ -76,6 +76,12 @@ export function trpcHandler(options: TrpcHandlerOptions) {
   const { router, logger } = options;
   const config = router._def._config;
   const byPath = new Map(options.operations.map((operation) => [operation.path, operation]));
+  // Built once, like the REST routes' labels: the metrics find a route's series by its label.
+  const routeLabels = new Map<string, RouteLabel>(
+    options.operations.map(({ path }) => [path, { wire: 'trpc', operation: path }]),
+  );
+  const unknownProcedure: RouteLabel = { wire: 'trpc', operation: null };
+  const batch: RouteLabel = { wire: 'trpc', operation: 'batch' };
 
   /** The call's input as the client sent it, through the transformer (superjson). */
   async function readInput(ctx: KoaContext, operation: Operation): Promise<unknown> {
@@ -106,7 +112,7 @@ export function trpcHandler(options: TrpcHandlerOptions) {
 
   async function single(ctx: KoaContext, path: string) {
     const operation = byPath.get(path);
-    ctx.state.route = { wire: 'trpc', operation: operation?.path ?? null };
+    ctx.state.route = routeLabels.get(path) ?? unknownProcedure;
     const procedureContext = createRequestContext(ctx.state.request);
     let input: unknown;
     let body: unknown;
@@ -155,7 +161,7 @@ export function trpcHandler(options: TrpcHandlerOptions) {
 
   /** tRPC's own node handler, for batches and streams; it writes the answer itself. */
   async function adapter(ctx: KoaContext, path: string) {
-    ctx.state.route = { wire: 'trpc', operation: 'batch' };
+    ctx.state.route = batch;
     // tRPC's adapter refuses a long batch itself, but as text/plain; refused here, it is JSON.
     if (path.split(',').length > options.maxBatchSize) {
       const refusal = new TRPCError({

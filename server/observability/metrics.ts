@@ -8,8 +8,15 @@
  * name, a transport. Gauges that describe the state of something else (the hash queue, the
  * database pool, Redis, the outbox) are read when Prometheus scrapes, not kept up to date.
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry, type LabelValues } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { RouteLabel } from '../http/route-table.js';
 import type { LoginOutcome } from '../lib/telemetry.js';
+import {
+  BoundCounter,
+  BoundHistogram,
+  type CounterSeries,
+  type HistogramSeries,
+} from './bound-series.js';
 import { stateGauges, type MetricSources } from './state-gauges.js';
 
 export type { MetricSources } from './state-gauges.js';
@@ -21,39 +28,45 @@ const HASH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 const REDIS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1];
 
 type RequestLabel = 'wire' | 'operation' | 'status_class';
+/** A route's request series, by status class (index 1 for 1xx to 5 for 5xx). */
+type RouteSeries = ({ count: CounterSeries; duration: HistogramSeries } | undefined)[];
+
+/** The labels of requests that matched no route. */
+const NO_ROUTE = { wire: 'none', operation: 'unmatched' } as const;
 
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<RequestLabel>;
-  private readonly requestDuration: Histogram<RequestLabel>;
-  /** One label set per route and status class: prom-client's label lookup is not free. */
-  private readonly requestSeries = new Map<
-    string,
-    { count: { inc(): void }; duration: { observe(value: number): void } }
-  >();
+  private readonly requests: BoundCounter<RequestLabel>;
+  private readonly requestDuration: BoundHistogram<RequestLabel>;
+  /**
+   * Keyed by the route's label object, which the route table keeps for the life of the process,
+   * so finding a request's series costs no string; by name for a label object not seen before.
+   */
+  private readonly requestSeries = new WeakMap<RouteLabel | typeof NO_ROUTE, RouteSeries>();
+  private readonly requestSeriesByName = new Map<string, RouteSeries>();
   private readonly logins: Counter<'outcome'>;
   private readonly refreshReuses: Counter;
   private readonly rateLimitRefusals: Counter<'limit'>;
   private readonly revocations: Counter<'reason'>;
-  private readonly tokenCache: Record<'hit' | 'miss', { inc(): void }>;
+  private readonly tokenCache: Record<'hit' | 'miss', CounterSeries>;
   private readonly hashWait: Histogram;
   private readonly hashDuration: Histogram;
   private readonly hashRefusals: Counter;
-  private readonly redisDuration: Histogram<'command'>;
-  private readonly redisSeries = new Map<string, { observe(value: number): void }>();
+  private readonly redisDuration: BoundHistogram<'command'>;
+  private readonly redisSeries = new Map<string, HistogramSeries>();
   private readonly redisFailures: Counter<'command'>;
   private readonly emails: Counter<'transport' | 'outcome'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'auth_' });
-    this.requests = new Counter({
+    this.requests = new BoundCounter({
       name: 'auth_http_requests_total',
       help: 'Requests answered, by wire (rest, trpc, service), operation (procedure path) and status class.',
       labelNames: ['wire', 'operation', 'status_class'],
       registers,
     });
-    this.requestDuration = new Histogram({
+    this.requestDuration = new BoundHistogram({
       name: 'auth_http_request_duration_seconds',
       help: 'Time from the request reaching the edge to its answer, by wire, operation and status class.',
       labelNames: ['wire', 'operation', 'status_class'],
@@ -83,14 +96,16 @@ export class Metrics {
       labelNames: ['reason'],
       registers,
     });
-    const tokenCache = new Counter({
+    const tokenCache = new BoundCounter({
       name: 'auth_token_cache_lookups_total',
       help: 'Access-token session checks answered by the cache (hit) or by PostgreSQL (miss).',
       labelNames: ['result'],
       registers,
     });
-    // On every authenticated request: the label sets are looked up once.
-    this.tokenCache = { hit: tokenCache.labels('hit'), miss: tokenCache.labels('miss') };
+    this.tokenCache = {
+      hit: tokenCache.series({ result: 'hit' }),
+      miss: tokenCache.series({ result: 'miss' }),
+    };
     this.hashWait = new Histogram({
       name: 'auth_password_hash_queue_wait_seconds',
       help: 'Time a password hash waited for a hashing slot.',
@@ -109,7 +124,7 @@ export class Metrics {
       registers,
     });
     stateGauges(sources, registers);
-    this.redisDuration = new Histogram({
+    this.redisDuration = new BoundHistogram({
       name: 'auth_redis_command_duration_seconds',
       help: 'Time of each Redis command of the cache, by command.',
       labelNames: ['command'],
@@ -130,20 +145,35 @@ export class Metrics {
     });
   }
 
-  request(wire: string, operation: string, status: number, seconds: number): void {
-    const statusClass = `${Math.floor(status / 100)}xx`;
-    const key = `${wire} ${operation} ${statusClass}`;
-    let series = this.requestSeries.get(key);
+  /** A request's answer, on the route it took (none when it matched no route). */
+  request(route: RouteLabel | undefined, status: number, seconds: number): void {
+    const label = route ?? NO_ROUTE;
+    const statusClass = Math.min(Math.max(Math.floor(status / 100), 1), 5);
+    const byStatus = this.requestSeries.get(label) ?? this.routeSeries(label);
+    let series = byStatus[statusClass];
     if (!series) {
-      const labels: LabelValues<RequestLabel> = { wire, operation, status_class: statusClass };
-      series = {
-        count: this.requests.labels(labels),
-        duration: this.requestDuration.labels(labels),
+      const labels = {
+        wire: label.wire,
+        operation: label.operation ?? label.wire,
+        status_class: `${statusClass}xx`,
       };
-      this.requestSeries.set(key, series);
+      series = {
+        count: this.requests.series(labels),
+        duration: this.requestDuration.series(labels),
+      };
+      byStatus[statusClass] = series;
     }
     series.count.inc();
     series.duration.observe(seconds);
+  }
+
+  /** First sight of a label object: the same route's series, whichever object names it. */
+  private routeSeries(label: RouteLabel | typeof NO_ROUTE): RouteSeries {
+    const name = `${label.wire} ${label.operation}`;
+    let byStatus = this.requestSeriesByName.get(name);
+    if (!byStatus) this.requestSeriesByName.set(name, (byStatus = []));
+    this.requestSeries.set(label, byStatus);
+    return byStatus;
   }
 
   login(outcome: LoginOutcome): void {
@@ -177,7 +207,7 @@ export class Metrics {
 
   redisCommand(command: string, seconds: number, failed: boolean): void {
     let series = this.redisSeries.get(command);
-    if (!series) this.redisSeries.set(command, (series = this.redisDuration.labels(command)));
+    if (!series) this.redisSeries.set(command, (series = this.redisDuration.series({ command })));
     series.observe(seconds);
     if (failed) this.redisFailures.inc({ command });
   }

@@ -13,14 +13,8 @@ export function requestMetricsStep(metrics: Metrics): Middleware {
     try {
       await next();
     } finally {
-      const route = ctx.state.route;
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
-      metrics.request(
-        route?.wire ?? 'none',
-        route?.operation ?? (route ? route.wire : 'unmatched'),
-        status,
-        (performance.now() - startedAt) / 1000,
-      );
+      metrics.request(ctx.state.route, status, (performance.now() - startedAt) / 1000);
     }
   };
 }
