@@ -66,6 +66,9 @@ function logFailure(logger: Logger, error: TRPCError, path: string, requestId: s
   }
 }
 
+const QUERY_METHODS: readonly string[] = ['GET', 'HEAD'];
+const MUTATION_METHODS: readonly string[] = ['POST'];
+
 const BODY_ERROR_CODES = {
   400: 'PARSE_ERROR',
   413: 'PAYLOAD_TOO_LARGE',
@@ -120,8 +123,8 @@ export function trpcHandler(options: TrpcHandlerOptions) {
       if (!operation) {
         throw new TRPCError({ code: 'NOT_FOUND', message: `No procedure found on path "${path}"` });
       }
-      const method = operation.type === 'query' ? ['GET', 'HEAD'] : ['POST'];
-      if (!method.includes(ctx.method)) {
+      const methods = operation.type === 'query' ? QUERY_METHODS : MUTATION_METHODS;
+      if (!methods.includes(ctx.method)) {
         throw new TRPCError({
           code: 'METHOD_NOT_SUPPORTED',
           message: `Unsupported ${ctx.method}-request to ${operation.type} procedure at path "${path}"`,
@@ -132,7 +135,8 @@ export function trpcHandler(options: TrpcHandlerOptions) {
         callProcedure(operation, procedureContext, given),
       );
       ctx.status = 200;
-      body = transformTRPCResponse(config, { result: { data: output } });
+      // What transformTRPCResponse makes of a result, without its copies of the envelope.
+      body = { result: { data: config.transformer.output.serialize(output) } };
     } catch (thrown) {
       answerError(ctx, thrown, path, operation?.type ?? 'unknown', input, procedureContext);
       return;
