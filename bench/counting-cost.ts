@@ -12,7 +12,6 @@
  * named *bench*, a Redis database other than 0; both are emptied first); by default a database
  * and a Redis database of its own, so it can run beside `npm run bench`. Needs wrk.
  */
-import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { createMigrator } from '../db/migrate.js';
@@ -21,6 +20,7 @@ import { loadConfig, readEnvironment } from '../server/config/index.js';
 import { buildDependencies, type Dependencies } from '../server/deps.js';
 import { createHttpServer } from '../server/http/server.js';
 import { loginUsers, registerUsers, warmSessions } from './seed.js';
+import { benchServiceEnvironment } from './service-environment.js';
 import { turnOrder } from './slices.js';
 import { resetDatabase, resetRedis } from './stores.js';
 import { runWrk } from './wrk.js';
@@ -41,15 +41,7 @@ const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
 await resetDatabase(databaseUrl);
 await resetRedis(redisUrl);
 const environment = {
-  NODE_ENV: 'production',
-  SECRET_KEY: randomBytes(48).toString('base64url'),
-  LOG_LEVEL: 'warn',
-  DATABASE_URL: databaseUrl,
-  REDIS_URL: redisUrl,
-  RATE_LIMIT_ENABLED: 'false',
-  ALLOWED_HOSTS: '127.0.0.1',
-  FRONTEND_URL: 'https://app.example.com',
-  EMAIL_BACKEND: 'console',
+  ...benchServiceEnvironment(databaseUrl, redisUrl),
   // Hashing is not what is measured; the accounts only need to exist.
   SCRYPT_LOG_N: '12',
 };

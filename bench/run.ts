@@ -20,7 +20,6 @@
  * BENCH_DATABASE_URL and BENCH_REDIS_URL choose other stores (a database named *bench*, a Redis
  * database other than 0: both are emptied first).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +65,7 @@ import {
   warmSessions,
   type Session,
 } from './seed.js';
+import { benchServiceEnvironment } from './service-environment.js';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, resetDatabase, resetRedis } from './stores.js';
 
 const FULL = {
@@ -165,19 +165,9 @@ const nodeOptions = [heapMb ? `--max-old-space-size=${heapMb}` : '', PRODUCTION_
   .filter(Boolean)
   .join(' ');
 const serviceEnv: Record<string, string> = {
+  ...benchServiceEnvironment(databaseUrl, redisUrl),
   NODE_OPTIONS: nodeOptions,
-  NODE_ENV: 'production',
-  SECRET_KEY: randomBytes(48).toString('base64url'),
-  DATABASE_URL: databaseUrl,
-  REDIS_URL: redisUrl,
   MIGRATE_ON_START: 'true',
-  LOG_LEVEL: 'warn',
-  RATE_LIMIT_ENABLED: 'false',
-  // What production requires (docs/deployment.md): the load reaches it as 127.0.0.1, and the
-  // welcome mails of the registrations are printed, not sent.
-  ALLOWED_HOSTS: '127.0.0.1',
-  FRONTEND_URL: 'https://app.example.com',
-  EMAIL_BACKEND: 'console',
 };
 // The configuration the service will see (same environment, same .env), for the floor and the report.
 const config = loadConfig(readEnvironment({ ...process.env, ...serviceEnv }));
