@@ -51,6 +51,52 @@ export async function metricsComparison(
   settings: MetricsCostSettings & { sliceSeconds: number; idleSamples: number },
   log: (line: string) => void,
 ): Promise<Row[]> {
+  const slices = Math.max(2, Math.round(settings.seconds / settings.sliceSeconds));
+  log(
+    `metrics off and on, ${settings.rounds} pair(s) of services, ${slices} turns of ` +
+      `${settings.sliceSeconds} s each`,
+  );
+  const results: [LoadResult[], LoadResult[]] = [[], []];
+  let scrapes = 0;
+  // A fresh pair of processes each round: one process can run a few percent faster or slower
+  // than another with the same code (where the JIT and the allocator happened to put things),
+  // and only more processes average that out; more turns between the same two do not.
+  for (let round = 0; round < settings.rounds; round += 1) {
+    const pair: [LoadResult[], LoadResult[]] = [[], []];
+    scrapes += await comparePair(env, logFile, tokens, settings, slices, pair);
+    const [off, on] = pair.map((loads) => mergeSlices(loads, settings.sliceSeconds));
+    log(`  pair ${round + 1}: off ${describe(off!)}, on ${describe(on!)}`);
+    results[0].push(...pair[0]);
+    results[1].push(...pair[1]);
+  }
+  return [
+    {
+      scenario: 'metrics off',
+      service: mergeSlices(results[0], settings.sliceSeconds),
+      note: 'METRICS_PORT unset',
+    },
+    {
+      scenario: 'metrics on',
+      service: mergeSlices(results[1], settings.sliceSeconds),
+      note: `${scrapes} scrapes answered`,
+    },
+  ];
+}
+
+function describe(load: LoadResult): string {
+  const cpu = load.cpuMicrosPerRequest;
+  return `${load.requestsPerSecond.toFixed(0)} req/s` + (cpu ? ` (${cpu.toFixed(0)} µs)` : '');
+}
+
+/** One service without and one with metrics, read in turns; their slices go into `results`. */
+async function comparePair(
+  env: Record<string, string>,
+  logFile: string,
+  tokens: string[],
+  settings: MetricsCostSettings & { sliceSeconds: number; idleSamples: number },
+  slices: number,
+  results: [LoadResult[], LoadResult[]],
+): Promise<number> {
   const metricsPort = await freePort();
   const services: Started[] = [];
   let stopScraping: (() => number) | null = null;
@@ -78,31 +124,13 @@ export async function metricsComparison(
         });
       }
     }
-    const slices = Math.max(
-      2,
-      Math.round((settings.seconds * settings.rounds) / settings.sliceSeconds),
-    );
-    log(`metrics off and on, ${slices} turns of ${settings.sliceSeconds} s each`);
-    const results: [LoadResult[], LoadResult[]] = [[], []];
     for (const turn of turnOrder(slices)) {
       for (const index of turn) {
         results[index].push(await runLoad(spec(services[index]!)));
         await waitForIdle(services[index]!.child.pid!, settings.idleSamples);
       }
     }
-    const scrapes = stopScraping();
-    return [
-      {
-        scenario: 'metrics off',
-        service: mergeSlices(results[0], settings.sliceSeconds),
-        note: 'METRICS_PORT unset',
-      },
-      {
-        scenario: 'metrics on',
-        service: mergeSlices(results[1], settings.sliceSeconds),
-        note: `${scrapes} scrapes answered`,
-      },
-    ];
+    return stopScraping();
   } finally {
     stopScraping?.();
     for (const target of services) await stop(target);

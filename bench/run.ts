@@ -85,8 +85,8 @@ const FULL = {
   idleSamples: 2,
   /** Wrong-password logins sent at once to a service with HASH_QUEUE_LIMIT=4. */
   overflowBurst: 24,
-  /** Rounds of a service without then with metrics (METRICS_PORT), on the REST read. */
-  metricsRounds: 2,
+  /** Fresh pairs of services, one without and one with metrics, read in turns (REST read). */
+  metricsRounds: 3,
   /** Rounds of one process then three behind HAProxy (0: skipped). */
   haproxyRounds: 2,
 };
