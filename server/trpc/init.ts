@@ -78,7 +78,8 @@ export interface GuardServices {
  * One layer per procedure, not one per concern: tRPC copies its call options and the context
  * for every middleware, and this runs on the authenticated hot path. The layer enforces the
  * limits a procedure declares in `meta.rateLimit` (a per-account limit counts the input's
- * email, or the caller) and, for guarded procedures, turns the bearer token into `ctx.viewer`.
+ * email, or the caller) and, for guarded procedures, turns the bearer token into `ctx.viewer`
+(and, for staff procedures, checks the account is active staff: `ctx.staff`).
  * Services are read when a call runs, never while the router is built (routers/_app.ts).
  */
 export function procedureBuilders(services: GuardServices) {
@@ -99,24 +100,37 @@ export function procedureBuilders(services: GuardServices) {
     ),
   );
 
+  /** The caller behind the bearer token, within the limits the procedure declares. */
+  async function authenticate(meta: RouteMeta | undefined, request: RequestContext['request']) {
+    const limits = limitsForCall(services.rateLimits, meta);
+    if (limits) await limitPerIp(limits, request.ip);
+    const viewer = await services.sessions.authenticate(request.authorization);
+    if (limits) await limitPerAccount(limits, () => viewer.userId);
+    return viewer;
+  }
+
   const authenticatedLayer = t.middleware((call) =>
     traced(call.path, () =>
       guarded(async () => {
-        const limits = limitsForCall(services.rateLimits, call.meta);
-        if (limits) await limitPerIp(limits, call.ctx.request.ip);
-        const viewer = await services.sessions.authenticate(call.ctx.request.authorization);
-        if (limits) await limitPerAccount(limits, () => viewer.userId);
+        const viewer = await authenticate(call.meta, call.ctx.request);
         return call.next({ ctx: { viewer } });
+      }),
+    ),
+  );
+
+  const staffLayer = t.middleware((call) =>
+    traced(call.path, () =>
+      guarded(async () => {
+        const viewer = await authenticate(call.meta, call.ctx.request);
+        const staff = await services.sessions.requireStaff(viewer);
+        return call.next({ ctx: { viewer, staff } });
       }),
     ),
   );
 
   const publicProcedure = t.procedure.meta({ guard: 'public' }).use(publicLayer);
   const authedProcedure = t.procedure.meta({ guard: 'authenticated' }).use(authenticatedLayer);
-  const staffProcedure = authedProcedure.meta({ guard: 'staff' }).use(async ({ ctx, next }) => {
-    const staff = await services.sessions.requireStaff(ctx.viewer);
-    return next({ ctx: { staff } });
-  });
+  const staffProcedure = t.procedure.meta({ guard: 'staff' }).use(staffLayer);
   return { publicProcedure, authedProcedure, staffProcedure };
 }
 
