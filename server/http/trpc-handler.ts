@@ -78,10 +78,13 @@ const BODY_ERROR_CODES = {
 export function trpcHandler(options: TrpcHandlerOptions) {
   const { router, logger } = options;
   const config = router._def._config;
-  const byPath = new Map(options.operations.map((operation) => [operation.path, operation]));
-  // Built once, like the REST routes' labels: the metrics find a route's series by its label.
-  const routeLabels = new Map<string, RouteLabel>(
-    options.operations.map(({ path }) => [path, { wire: 'trpc', operation: path }]),
+  // Each operation with its route label, built once like the REST routes' labels: the metrics
+  // find a route's series by its label object.
+  const byPath = new Map(
+    options.operations.map((operation) => {
+      const route: RouteLabel = { wire: 'trpc', operation: operation.path };
+      return [operation.path, { operation, route }];
+    }),
   );
   const unknownProcedure: RouteLabel = { wire: 'trpc', operation: null };
   const batch: RouteLabel = { wire: 'trpc', operation: 'batch' };
@@ -114,8 +117,9 @@ export function trpcHandler(options: TrpcHandlerOptions) {
   }
 
   async function single(ctx: KoaContext, path: string) {
-    const operation = byPath.get(path);
-    ctx.state.route = routeLabels.get(path) ?? unknownProcedure;
+    const found = byPath.get(path);
+    const operation = found?.operation;
+    ctx.state.route = found?.route ?? unknownProcedure;
     const procedureContext = createRequestContext(ctx.state.request);
     let input: unknown;
     let body: unknown;

@@ -79,7 +79,7 @@ export interface GuardServices {
  * for every middleware, and this runs on the authenticated hot path. The layer enforces the
  * limits a procedure declares in `meta.rateLimit` (a per-account limit counts the input's
  * email, or the caller) and, for guarded procedures, turns the bearer token into `ctx.viewer`
-(and, for staff procedures, checks the account is active staff: `ctx.staff`).
+ * (and, for staff procedures, checks the account is active staff: `ctx.staff`).
  * Services are read when a call runs, never while the router is built (routers/_app.ts).
  */
 export function procedureBuilders(services: GuardServices) {
@@ -101,7 +101,10 @@ export function procedureBuilders(services: GuardServices) {
   );
 
   /** The caller behind the bearer token, within the limits the procedure declares. */
-  async function authenticate(meta: RouteMeta | undefined, request: RequestContext['request']) {
+  async function viewerWithinLimits(
+    meta: RouteMeta | undefined,
+    request: RequestContext['request'],
+  ) {
     const limits = limitsForCall(services.rateLimits, meta);
     if (limits) await limitPerIp(limits, request.ip);
     const viewer = await services.sessions.authenticate(request.authorization);
@@ -112,7 +115,7 @@ export function procedureBuilders(services: GuardServices) {
   const authenticatedLayer = t.middleware((call) =>
     traced(call.path, () =>
       guarded(async () => {
-        const viewer = await authenticate(call.meta, call.ctx.request);
+        const viewer = await viewerWithinLimits(call.meta, call.ctx.request);
         return call.next({ ctx: { viewer } });
       }),
     ),
@@ -121,7 +124,7 @@ export function procedureBuilders(services: GuardServices) {
   const staffLayer = t.middleware((call) =>
     traced(call.path, () =>
       guarded(async () => {
-        const viewer = await authenticate(call.meta, call.ctx.request);
+        const viewer = await viewerWithinLimits(call.meta, call.ctx.request);
         const staff = await services.sessions.requireStaff(viewer);
         return call.next({ ctx: { viewer, staff } });
       }),
