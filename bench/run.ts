@@ -344,19 +344,18 @@ async function readsOnFreshPairs(tokens: string[]): Promise<Row[][]> {
   const pairs: Row[][] = [];
   for (let pair = 2; pair <= settings.readPairs; pair += 1) {
     log(`\nreads on a fresh pair of processes (${pair} of ${settings.readPairs})`);
-    const service = await startService({ ...serviceEnv, MIGRATE_ON_START: 'false' }, logFile);
-    const floor = await startFloor(floorEnv, logFile).catch(async (error: unknown) => {
-      await stop(service);
-      throw error;
-    });
+    const started: Started[] = [];
     try {
+      const service = await startService({ ...serviceEnv, MIGRATE_ON_START: 'false' }, logFile);
+      started.push(service);
+      const floor = await startFloor(floorEnv, logFile);
+      started.push(floor);
       await warmSessions(service.url, tokens);
       const rows = await readRows(service, floor, tokens);
       log(formatTable(rows));
       pairs.push(rows);
     } finally {
-      await stop(floor);
-      await stop(service);
+      for (const target of started) await stop(target);
     }
   }
   return pairs;
@@ -371,7 +370,7 @@ async function oneRun(
   const sessions = await loginUsers(service.url, settings.users);
   const tokens = sessions.map((session) => session.access);
   await warmSessions(service.url, tokens);
-  const rows: Row[] = await readRows(service, floor, tokens);
+  const rows = await readRows(service, floor, tokens);
   if (only.has('refresh')) {
     log('refresh rotation');
     const chains = settings.refresh.connections;
