@@ -4,7 +4,6 @@
  * On SIGTERM (what orchestrators send) the readiness probe fails first and the listener stays
  * open for SHUTDOWN_DELAY_SECONDS, so load balancers stop sending before connections are refused.
  */
-import type { Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMigrator } from '../db/migrate.js';
 import { createHttpHandler } from './app.js';
@@ -12,6 +11,7 @@ import { ConfigError, loadConfig, threadPoolSize, type Config } from './config/i
 import { buildDependencies } from './deps.js';
 import { withDevelopmentSecret } from './development-secret.js';
 import { scrubSecrets } from './lib/log-redaction.js';
+import { createDrain } from './http/drain.js';
 import { createHttpServer } from './http/server.js';
 import { serveMetrics } from './observability/metrics-server.js';
 import { lowerBackgroundThreadPriority } from './lib/thread-priority.js';
@@ -26,49 +26,6 @@ function loadConfigOrExit(): Config {
     }
     throw error;
   }
-}
-
-/**
- * The drain, in two steps. `begin()`, at the signal: every response from then on says
- * `Connection: close` and its connection closes after it, so a keep-alive client (a load
- * balancer, an agent) reconnects, to another instance once the balancer has taken this one out,
- * and neither holds the drain open until the deadline nor sends its next request into a
- * connection that is about to be cut. `close(timeoutMs)`: stop accepting and let in-flight
- * requests finish (bounded by `timeoutMs`).
- */
-function drainOnClose(server: Server) {
-  const inFlight = new Set<ServerResponse>();
-  let draining = false;
-  server.on('request', (_request, response: ServerResponse) => {
-    if (draining) response.setHeader('Connection', 'close');
-    inFlight.add(response);
-    response.once('close', () => inFlight.delete(response));
-  });
-  return {
-    begin() {
-      draining = true;
-      for (const response of inFlight) {
-        if (!response.headersSent) response.setHeader('Connection', 'close');
-      }
-    },
-    close: (timeoutMs: number) => closeServer(server, timeoutMs),
-  };
-}
-
-function closeServer(server: Server, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const force = setTimeout(() => {
-      server.closeAllConnections();
-      resolve();
-    }, timeoutMs);
-    force.unref();
-    server.close(() => {
-      clearTimeout(force);
-      resolve();
-    });
-    // Idle keep-alive connections would hold close() open; busy ones finish their request first.
-    server.closeIdleConnections();
-  });
 }
 
 async function main() {
@@ -144,8 +101,8 @@ async function main() {
     );
   }
 
-  const server = createHttpServer(createHttpHandler(deps), config.http);
-  const drain = drainOnClose(server);
+  const drain = createDrain();
+  const server = createHttpServer(createHttpHandler(deps), config.http, drain.responseClass);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.http.port, config.http.host, resolve);
@@ -181,7 +138,7 @@ async function main() {
       'shutting down: not ready, then draining in-flight requests',
     );
     if (notReadyMs > 0) await sleep(notReadyMs);
-    await drain.close(config.http.shutdownTimeoutMs);
+    await drain.close(server, config.http.shutdownTimeoutMs);
     // Prometheus may scrape during the drain; the metrics listener closes last.
     metricsServer?.closeAllConnections();
     metricsServer?.close();

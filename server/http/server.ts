@@ -18,7 +18,13 @@
  * Idle keep-alive connections are closed after 65 s, longer than the 60 s idle timeout of the
  * usual load balancers, so a balancer never sends a request into a connection being closed.
  */
-import { createServer, type RequestListener, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Config } from '../config/index.js';
 import { answerClientError } from './client-error.js';
 
@@ -27,9 +33,12 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export function createHttpServer(
   handler: RequestListener,
   settings: Pick<Config['http'], 'headersTimeoutMs' | 'requestTimeoutMs' | 'maxConnections'>,
+  /** The drain's (drain.ts), so a response knows at its headers whether the drain has begun. */
+  responseClass?: typeof ServerResponse<IncomingMessage>,
 ): Server {
   const server = createServer(
     {
+      ...(responseClass ? { ServerResponse: responseClass } : {}),
       headersTimeout: settings.headersTimeoutMs,
       requestTimeout: settings.requestTimeoutMs,
       connectionsCheckingInterval: Math.max(50, Math.min(1000, settings.headersTimeoutMs / 4)),
