@@ -13,12 +13,12 @@
  * in Redis, so both servers are driven with the very same tokens against the same rows.
  * Started by bench/run.ts with the service's settings in its environment.
  */
-import { createHmac, createSecretKey, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { hmacKid } from '../server/lib/signing-keys/hmac-key.js';
+import { entryUserId, floorTokens, sessionKey } from './floor-tokens.js';
 
 const env = process.env;
 const need = (name: string) => {
@@ -27,15 +27,11 @@ const need = (name: string) => {
   return value;
 };
 
-// The same derived key, issuer and audience as server/lib/jwt.ts, so tokens are interchangeable.
-const key = createSecretKey(Buffer.from(`jwt:${need('SECRET_KEY')}`, 'utf8'));
-const ISSUER = env.JWT_ISSUER ?? 'auth-service';
-const AUDIENCE = env.JWT_AUDIENCE ?? 'auth-service';
-// The service's HS256 header names its key (server/lib/signing-keys/hmac-key.ts). Under an
-// asymmetric JWT_ALGORITHM the floor cannot read the service's tokens: compare service runs.
-const HEADER = Buffer.from(
-  JSON.stringify({ alg: 'HS256', kid: hmacKid(need('SECRET_KEY')), typ: 'JWT' }),
-).toString('base64url');
+const { sign, verify } = floorTokens(
+  need('SECRET_KEY'),
+  env.JWT_ISSUER ?? 'auth-service',
+  env.JWT_AUDIENCE ?? 'auth-service',
+);
 const KEY_PREFIX = env.REDIS_KEY_PREFIX ?? 'auth:';
 const scryptParams = {
   N: 2 ** Number(env.SCRYPT_LOG_N ?? 16),
@@ -49,37 +45,6 @@ const scryptAsync = promisify(scrypt) as (
   length: number,
   options: typeof scryptParams,
 ) => Promise<Buffer>;
-
-interface Claims {
-  token_type: string;
-  user_id: string;
-  sid: string;
-  jti: string;
-  exp: number;
-  iss: string;
-  aud: string;
-}
-
-function sign(claims: Omit<Claims, 'iss' | 'aud' | 'exp'>, lifetimeSeconds: number): string {
-  const now = Math.floor(Date.now() / 1000);
-  const body = { ...claims, iat: now, exp: now + lifetimeSeconds, iss: ISSUER, aud: AUDIENCE };
-  const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
-  const signature = createHmac('sha256', key).update(`${HEADER}.${payload}`).digest('base64url');
-  return `${HEADER}.${payload}.${signature}`;
-}
-
-/** Signature (the header is compared whole, which pins the algorithm), expiry, type, iss, aud. */
-function verify(token: string, type: string): Claims | null {
-  const [header, payload, signature] = token.split('.');
-  if (header !== HEADER || !payload || !signature) return null;
-  const expected = createHmac('sha256', key).update(`${header}.${payload}`).digest();
-  const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Claims;
-  if (claims.token_type !== type || claims.exp <= Date.now() / 1000) return null;
-  if (claims.iss !== ISSUER || claims.aud !== AUDIENCE) return null;
-  return claims;
-}
 
 const pool = new pg.Pool({
   connectionString: need('DATABASE_URL'),
@@ -123,9 +88,7 @@ const newId = () => randomBytes(16).toString('base64url');
 async function profile(req: IncomingMessage, res: ServerResponse) {
   const claims = verify((req.headers.authorization ?? '').slice('Bearer '.length), 'access');
   if (!claims) return send(res, 401, { code: 'TOKEN_INVALID' });
-  // The service's entry is "<user id> <login time>" (services/session-state-cache.ts).
-  const active = await redis.get(`${KEY_PREFIX}session:${claims.sid}`);
-  if (active?.slice(0, active.indexOf(' ')) !== claims.user_id) {
+  if (entryUserId(await redis.get(sessionKey(KEY_PREFIX, claims.sid))) !== claims.user_id) {
     return send(res, 401, { code: 'TOKEN_INVALID' });
   }
   const { rows } = await pool.query({

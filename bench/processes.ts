@@ -82,6 +82,17 @@ export function startFloor(env: Record<string, string>, logFile: string) {
   return startChild('floor', [...TSX, join(here, 'floor-server.ts')], env, logFile, '/health');
 }
 
+/** The floor's read inside the design's own stack (design-floor.ts), with the floor's environment. */
+export function startDesignFloor(env: Record<string, string>, logFile: string) {
+  return startChild(
+    'design floor',
+    [...TSX, join(here, 'design-floor.ts')],
+    env,
+    logFile,
+    '/health',
+  );
+}
+
 /** SIGTERM (the service drains and exits 0), then SIGKILL if it has not exited in time. */
 export function stop(started: Started, timeoutMs = 20_000): Promise<void> {
   const { child } = started;

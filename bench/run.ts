@@ -11,6 +11,8 @@
  *   npm run bench -- --no-build --no-cluster --only profile-rest,login --seconds 5
  *   npm run bench -- --no-build --no-cluster --only profile-rest   (and the metrics cost)
  *   npm run bench -- --only haproxy  three instances behind HAProxy against one (read, login)
+ *   npm run bench -- --only design-floor   both reads by the design's floor (bench/design-floor.ts:
+ *                                    the floor's read in Koa, tRPC, zod, superjson) beside the floor
  *
  * After the scenarios, the REST read is measured again against a service without and one with
  * metrics (METRICS_PORT), in turn, for what counting costs (--no-metrics skips it); then the
@@ -39,6 +41,7 @@ import {
   runCommand,
   runLoad,
   startCluster,
+  startDesignFloor,
   startFloor,
   startService,
   stop,
@@ -130,6 +133,7 @@ const SCENARIOS = [
   'login',
   'register',
   'flood',
+  'design-floor',
   'haproxy',
 ];
 
@@ -204,7 +208,8 @@ const usage = (result: LoadResult, floor?: LoadResult) =>
     : `${result.serverCores?.toFixed(2)} cores, machine ${asPercent(result.hostBusy)} busy`;
 
 /**
- * Runs a load against the service and the same load against the floor. A read (`sliced`) is
+ * Runs a load against the service (or whatever takes its place: the first target gets the
+ * service's part of `spec`) and the same load against the floor. A read (`sliced`) is
  * measured in slices of SLICE_SECONDS, the two taking turns (bench/slices.ts), so the
  * machine's drift during the minute shifts both alike; the rest runs whole, one after the
  * other.
@@ -217,9 +222,7 @@ async function sideBySide(
   sliced: boolean,
 ): Promise<Row> {
   const targets = [service, floor] as const;
-  const specs = targets.map((target) =>
-    spec(target.name === 'service' ? 'service' : 'floor', target.url),
-  );
+  const specs = targets.map((target, index) => spec(index === 0 ? 'service' : 'floor', target.url));
   const duration = specs[0]!.durationSeconds;
   // wrk takes whole seconds.
   const sliceSeconds = sliced ? Math.min(SLICE_SECONDS, duration) : duration;
@@ -295,7 +298,12 @@ async function besideRawScrypt(scenario: () => Promise<Row>): Promise<Row> {
 }
 
 /** The two reads (REST and tRPC) the run measures, each in turns against the floor. */
-async function readRows(service: Started, floor: Started, tokens: string[]): Promise<Row[]> {
+async function readRows(
+  service: Started,
+  floor: Started,
+  tokens: string[],
+  reads: ReadonlySet<string> = only,
+): Promise<Row[]> {
   const rows: Row[] = [];
   const read =
     (path: string) =>
@@ -308,7 +316,7 @@ async function readRows(service: Started, floor: Started, tokens: string[]): Pro
       expectStatus: 200,
       bearerTokens: tokens,
     });
-  if (only.has('profile-rest')) {
+  if (reads.has('profile-rest')) {
     log('profile over REST');
     rows.push(
       await sideBySide(
@@ -321,7 +329,7 @@ async function readRows(service: Started, floor: Started, tokens: string[]): Pro
       ),
     );
   }
-  if (only.has('profile-trpc')) {
+  if (reads.has('profile-trpc')) {
     log('profile over tRPC');
     rows.push(
       await sideBySide(
@@ -359,6 +367,41 @@ async function readsOnFreshPairs(tokens: string[]): Promise<Row[][]> {
     }
   }
   return pairs;
+}
+
+/**
+ * The two reads again with the design's floor (design-floor.ts: the floor's read inside Koa,
+ * tRPC, zod and superjson) in the service's place, on a fresh floor process.
+ */
+const BOTH_READS: ReadonlySet<string> = new Set(['profile-rest', 'profile-trpc']);
+
+async function designFloorReads(tokens: string[]): Promise<Row[]> {
+  log("\nthe design's floor beside the floor");
+  const started: Started[] = [];
+  try {
+    const design = await startDesignFloor(floorEnv, logFile);
+    started.push(design);
+    const floor = await startFloor(floorEnv, logFile);
+    started.push(floor);
+    const rows = await readRows(design, floor, tokens, BOTH_READS);
+    return rows.map((row) => ({ ...row, scenario: `design floor: ${row.scenario}` }));
+  } finally {
+    for (const target of started) await stop(target);
+  }
+}
+
+/** What the chosen stack leaves of the floor's rate: a figure to read the service's share by. */
+function designFloorTarget(rows: Row[]): Target {
+  const shares = rows.map(
+    (row) =>
+      `${Math.round((row.service.requestsPerSecond / row.floor!.requestsPerSecond) * 100)}% (${row.scenario.replace('design floor: ', '')})`,
+  );
+  return {
+    name: "The design's own floor (the floor's read in Koa, tRPC, zod, superjson), share of the floor's req/s",
+    goal: 'every request answered; the share is a figure: what the chosen stack leaves of the floor',
+    measured: shares.join(', '),
+    met: rows.every((row) => row.service.errors === 0 && row.floor!.errors === 0),
+  };
 }
 
 async function oneRun(
@@ -656,6 +699,11 @@ async function main() {
       ? await readsOnFreshPairs(lastTokens)
       : [];
 
+  const designRows =
+    only.has('design-floor') && lastTokens.length && !profileDir
+      ? await designFloorReads(lastTokens)
+      : [];
+
   let clusterRows: Row[] = [];
   if (options.cluster && only.has('profile-rest') && lastTokens.length) {
     clusterRows = await clusterComparison(lastTokens, reports.at(-1)!);
@@ -719,6 +767,7 @@ async function main() {
 
   const targets = [
     ...evaluate(reports, freshPairs, scryptRate, clusterRows, overflow),
+    ...(designRows.length ? [designFloorTarget(designRows)] : []),
     ...(metricsRows.length ? [metricsCostTarget(metricsRows)] : []),
     ...(haproxyRows.length ? haproxyTargets(haproxyRows) : []),
   ];
@@ -773,6 +822,9 @@ async function main() {
       formatTable(rows),
       '',
     ]),
+    ...(designRows.length
+      ? ["the design's floor beside the floor", formatTable(designRows), '']
+      : []),
     ...(clusterRows.length ? ['one worker per core', formatTable(clusterRows), ''] : []),
     ...(metricsRows.length
       ? ['metrics off and on (METRICS_PORT)', formatTable(metricsRows), '']
@@ -801,6 +853,7 @@ async function main() {
       scryptRate,
       reports,
       freshPairs,
+      designRows,
       clusterRows,
       metricsRows,
       haproxyRows,
@@ -817,6 +870,7 @@ async function main() {
   const failures = [
     ...reports.flatMap((report) => report.rows),
     ...freshPairs.flat(),
+    ...designRows,
     ...clusterRows,
     ...metricsRows,
     ...haproxyRows,
