@@ -11,7 +11,7 @@
  *
  * Started by bench/run.ts (`--only design-floor`) with the floor's environment.
  */
-import { initTRPC, TRPCError } from '@trpc/server';
+import { initTRPC, TRPCError, type AnyTRPCProcedure } from '@trpc/server';
 import Koa from 'koa';
 import { createClient } from 'redis';
 import superjson from 'superjson';
@@ -76,7 +76,12 @@ const router = t.router({
     }),
   }),
 });
-const caller = t.createCallerFactory(router);
+// Called as the service calls a procedure (server/http/procedure-call.ts): found once, no
+// caller proxy per request.
+const profileGet = (router._def.procedures as unknown as Record<string, AnyTRPCProcedure>)[
+  'profile.get'
+]!;
+const noInput = async () => undefined;
 
 const app = new Koa();
 app.use(async (ctx) => {
@@ -91,7 +96,14 @@ app.use(async (ctx) => {
     return;
   }
   try {
-    const user = await caller({ authorization: ctx.get('authorization') }).profile.get();
+    const user = await profileGet({
+      path: 'profile.get',
+      type: 'query',
+      ctx: { authorization: ctx.get('authorization') },
+      getRawInput: noInput,
+      signal: undefined,
+      batchIndex: 0,
+    });
     ctx.body = trpc ? { result: { data: superjson.serialize(user) } } : user;
   } catch (error) {
     if (!(error instanceof TRPCError) || error.code !== 'UNAUTHORIZED') throw error;
