@@ -63,7 +63,11 @@ async function rawGet(port: number, path: string, connection: 'close' | 'keep-al
   return { status: Number(head.split(' ')[1]), head, body } satisfies RawResponse;
 }
 
-/** Resolves once a new connection to the port is refused (bounded). */
+/**
+ * Resolves once a new connection to the port is refused (bounded). A connection reset while it
+ * is being made is the listener closing under it (the kernel had queued the handshake): try
+ * again, the next one is refused.
+ */
 async function refusedWithin(port: number, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -71,7 +75,8 @@ async function refusedWithin(port: number, timeoutMs: number): Promise<string> {
       const socket = await openSocket(port);
       socket.destroy();
     } catch (error) {
-      return (error as NodeJS.ErrnoException).code ?? String(error);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ECONNRESET') return code ?? String(error);
     }
     if (Date.now() > deadline) throw new Error(`port ${port} still accepts connections`);
     await sleep(50);
