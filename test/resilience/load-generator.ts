@@ -8,7 +8,8 @@
  * over REST and tRPC, refreshes, logins, registrations, logouts (each followed by a read with
  * the ended session's access token, which must be refused), password changes. Every answer is a
  * line of JSON in `output` (an `Answer`); every write answered 2xx is a line too (an `Ack`), for
- * the checks after the faults. Every request gives up after `hangMs` (recorded as status 0).
+ * the checks after the faults, and so is a password change that reached the server and was
+ * never answered. Every request gives up after `hangMs` (recorded as status 0).
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -37,6 +38,11 @@ export interface Answer {
 export type Ack =
   | { ack: 'register'; email: string }
   | { ack: 'password'; email: string; password: string }
+  /**
+   * A change sent to the server that never answered (the process died under it, or it hung):
+   * it may have committed or not, so either password may be the account's now.
+   */
+  | { ack: 'password unanswered'; email: string; password: string }
   | { ack: 'logout'; refresh: string };
 
 interface Tokens {
@@ -47,6 +53,8 @@ interface Tokens {
 interface Reply {
   status: number;
   body: unknown;
+  /** Without an answer: whether the request may have reached the server (not refused). */
+  reached?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -88,7 +96,8 @@ export async function runLoad(options: LoadOptions): Promise<void> {
     } catch (error) {
       const code = (error as Error).name === 'TimeoutError' ? 'HANG' : 'NETWORK';
       write({ t, ms: Date.now() - t, op, status: 0, code });
-      return { status: 0, body: null };
+      const refused = (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+      return { status: 0, body: null, reached: !refused };
     }
   }
 
@@ -181,6 +190,8 @@ export async function runLoad(options: LoadOptions): Promise<void> {
           password = next;
           write({ ack: 'password', email, password });
           tokens = (reply.body as { tokens: Tokens }).tokens;
+        } else if (reply.reached) {
+          write({ ack: 'password unanswered', email, password: next });
         }
       }
       await pause(options.pauseMs);
