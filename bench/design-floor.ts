@@ -18,20 +18,12 @@ import superjson from 'superjson';
 import { z } from 'zod';
 import { connectDatabase } from '../db/connection.js';
 import { preparedRead } from '../db/prepared-read.js';
-import { entryUserId, floorTokens, sessionKey } from './floor-tokens.js';
+import { entryUserId, floorTokens, required, sessionKey } from './floor-tokens.js';
 
 const env = process.env;
-const need = (name: string) => {
-  const value = env[name];
-  if (!value) throw new Error(`design floor: ${name} is required`);
-  return value;
-};
+const need = (name: string) => required(env, name);
 
-const { verify } = floorTokens(
-  need('SECRET_KEY'),
-  env.JWT_ISSUER ?? 'auth-service',
-  env.JWT_AUDIENCE ?? 'auth-service',
-);
+const { verify } = floorTokens(env);
 const KEY_PREFIX = env.REDIS_KEY_PREFIX ?? 'auth:';
 const database = connectDatabase({
   url: need('DATABASE_URL'),

@@ -18,20 +18,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { entryUserId, floorTokens, sessionKey } from './floor-tokens.js';
+import { entryUserId, floorTokens, required, sessionKey } from './floor-tokens.js';
 
 const env = process.env;
-const need = (name: string) => {
-  const value = env[name];
-  if (!value) throw new Error(`floor server: ${name} is required`);
-  return value;
-};
+const need = (name: string) => required(env, name);
 
-const { sign, verify } = floorTokens(
-  need('SECRET_KEY'),
-  env.JWT_ISSUER ?? 'auth-service',
-  env.JWT_AUDIENCE ?? 'auth-service',
-);
+const { sign, verify } = floorTokens(env);
 const KEY_PREFIX = env.REDIS_KEY_PREFIX ?? 'auth:';
 const scryptParams = {
   N: 2 ** Number(env.SCRYPT_LOG_N ?? 16),

@@ -17,7 +17,18 @@ export interface FloorClaims {
   aud: string;
 }
 
-export function floorTokens(secretKey: string, issuer: string, audience: string) {
+/** A setting a floor cannot start without. */
+export function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`floor: ${name} is required`);
+  return value;
+}
+
+/** The tokens of the service whose settings are in `env` (SECRET_KEY, JWT_ISSUER, JWT_AUDIENCE). */
+export function floorTokens(env: NodeJS.ProcessEnv) {
+  const secretKey = required(env, 'SECRET_KEY');
+  const issuer = env.JWT_ISSUER ?? 'auth-service';
+  const audience = env.JWT_AUDIENCE ?? 'auth-service';
   const key = createSecretKey(Buffer.from(`jwt:${secretKey}`, 'utf8'));
   const header = Buffer.from(
     JSON.stringify({ alg: 'HS256', kid: hmacKid(secretKey), typ: 'JWT' }),

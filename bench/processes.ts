@@ -93,6 +93,20 @@ export function startDesignFloor(env: Record<string, string>, logFile: string) {
   );
 }
 
+/** Starts each in turn, hands them to `work`, and stops whatever started, whatever happens. */
+export async function withStarted<T>(
+  starts: ReadonlyArray<() => Promise<Started>>,
+  work: (started: Started[]) => Promise<T>,
+): Promise<T> {
+  const started: Started[] = [];
+  try {
+    for (const start of starts) started.push(await start());
+    return await work(started);
+  } finally {
+    for (const target of started) await stop(target);
+  }
+}
+
 /** SIGTERM (the service drains and exits 0), then SIGKILL if it has not exited in time. */
 export function stop(started: Started, timeoutMs = 20_000): Promise<void> {
   const { child } = started;

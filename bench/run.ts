@@ -45,6 +45,7 @@ import {
   startFloor,
   startService,
   stop,
+  withStarted,
   stopLoadGenerators,
   waitForIdle,
   type Started,
@@ -352,49 +353,42 @@ async function readsOnFreshPairs(tokens: string[]): Promise<Row[][]> {
   const pairs: Row[][] = [];
   for (let pair = 2; pair <= settings.readPairs; pair += 1) {
     log(`\nreads on a fresh pair of processes (${pair} of ${settings.readPairs})`);
-    const started: Started[] = [];
-    try {
-      const service = await startService({ ...serviceEnv, MIGRATE_ON_START: 'false' }, logFile);
-      started.push(service);
-      const floor = await startFloor(floorEnv, logFile);
-      started.push(floor);
-      await warmSessions(service.url, tokens);
-      const rows = await readRows(service, floor, tokens);
-      log(formatTable(rows));
-      pairs.push(rows);
-    } finally {
-      for (const target of started) await stop(target);
-    }
+    const rows = await withStarted(
+      [
+        () => startService({ ...serviceEnv, MIGRATE_ON_START: 'false' }, logFile),
+        () => startFloor(floorEnv, logFile),
+      ],
+      async ([service, floor]) => {
+        await warmSessions(service!.url, tokens);
+        return readRows(service!, floor!, tokens);
+      },
+    );
+    log(formatTable(rows));
+    pairs.push(rows);
   }
   return pairs;
 }
+
+const BOTH_READS: ReadonlySet<string> = new Set(['profile-rest', 'profile-trpc']);
 
 /**
  * The two reads again with the design's floor (design-floor.ts: the floor's read inside Koa,
  * tRPC, zod and superjson) in the service's place, on a fresh floor process.
  */
-const BOTH_READS: ReadonlySet<string> = new Set(['profile-rest', 'profile-trpc']);
-
 async function designFloorReads(tokens: string[]): Promise<Row[]> {
   log("\nthe design's floor beside the floor");
-  const started: Started[] = [];
-  try {
-    const design = await startDesignFloor(floorEnv, logFile);
-    started.push(design);
-    const floor = await startFloor(floorEnv, logFile);
-    started.push(floor);
-    const rows = await readRows(design, floor, tokens, BOTH_READS);
-    return rows.map((row) => ({ ...row, scenario: `design floor: ${row.scenario}` }));
-  } finally {
-    for (const target of started) await stop(target);
-  }
+  const rows = await withStarted(
+    [() => startDesignFloor(floorEnv, logFile), () => startFloor(floorEnv, logFile)],
+    ([design, floor]) => readRows(design!, floor!, tokens, BOTH_READS),
+  );
+  return rows.map((row) => ({ ...row, scenario: `design floor: ${row.scenario}` }));
 }
 
 /** What the chosen stack leaves of the floor's rate: a figure to read the service's share by. */
 function designFloorTarget(rows: Row[]): Target {
   const shares = rows.map(
     (row) =>
-      `${Math.round((row.service.requestsPerSecond / row.floor!.requestsPerSecond) * 100)}% (${row.scenario.replace('design floor: ', '')})`,
+      `${row.scenario} ${Math.round((row.service.requestsPerSecond / row.floor!.requestsPerSecond) * 100)}%`,
   );
   return {
     name: "The design's own floor (the floor's read in Koa, tRPC, zod, superjson), share of the floor's req/s",
